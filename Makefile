@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Our compaction subsystem, built into Debian's Linux 6.12 and tested in
+# QEMU guests.  See README.md; 'make help' lists the targets.
+
+# --- the base tree ----------------------------------------------------------
+BASE_PKG     ?= linux-source-6.12
+BASE_VERSION ?= 6.12.117-1~deb12u1
+BASE_SHA256  ?= e849faf31ca3555757f3a8877cb01af92122f744f75d1f3102734651c4e14703
+
+# --- where things go --------------------------------------------------------
+# Everything big lives in a cache outside the checkout, so that rebuilds are
+# incremental across clones: the downloaded package, the pristine tree, our
+# tree (a hard-link copy of it with our files laid over), one build dir per
+# flavour and ccache's store.
+CACHE      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/compaction
+VTAG       := $(subst ~,_,$(BASE_VERSION))
+BASE_TREE  := $(CACHE)/base-$(VTAG)
+OUR_TREE   := $(CACHE)/ours-$(VTAG)
+BUILD      := $(CACHE)/build-$(VTAG)
+GUEST      := $(BUILD)/guest
+RESULTS    ?= results
+TOP        := $(CURDIR)
+
+# --- kernels ----------------------------------------------------------------
+# test: ours; stock: the same base and configs without any of our files or
+# patches; debug: ours with the checkers on.
+FLAVOUR    ?= test
+FRAGS      := configs/boot.config configs/mm.config configs/test.config
+FRAGS_test  = $(FRAGS)
+FRAGS_stock = $(FRAGS)
+FRAGS_debug = $(FRAGS) configs/debug.config
+SRC_test    = $(OUR_TREE)
+SRC_stock   = $(BASE_TREE)
+SRC_debug   = $(OUR_TREE)
+SRC        = $(SRC_$(FLAVOUR))
+OBJ        = $(BUILD)/$(FLAVOUR)
+BZIMAGE    = $(OBJ)/arch/x86/boot/bzImage
+JOBS       ?= $(shell nproc)
+KCC        ?= $(if $(shell command -v ccache),ccache gcc,gcc)
+export CCACHE_DIR ?= $(CACHE)/ccache
+export KUNIT_DIR  := $(OUR_TREE)/tools/testing/kunit
+
+# --- guests -----------------------------------------------------------------
+MEM        ?= 1G
+CPUS       ?= 2
+NUMA       ?= 1
+TIMEOUT    ?= 900
+# selftests run by 'make check': NAME or NAME:extra.c,... (tools/testing/selftests/mm)
+SELFTESTS  ?= compaction_test
+INITRAMFS  := $(GUEST)/initramfs.cpio
+
+PACKAGES := build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils file \
+	    patch git python3 ccache qemu-system-x86 busybox-static rsync
+
+ifeq ($(filter $(FLAVOUR),test stock debug),)
+$(error FLAVOUR must be test, stock or debug)
+endif
+
+.PHONY: help deps base tree kernel config headers selftests initramfs \
+	run shell check patches vars clean distclean
+
+help:
+	@echo 'make run        build our kernel, boot it and show compaction at work'
+	@echo 'make check      build, boot and run every test; prints "N passed, N failed"'
+	@echo 'make shell      boot our kernel to an interactive BusyBox shell'
+	@echo 'make kernel     build a kernel (FLAVOUR=test|stock|debug, default test)'
+	@echo 'make patches    write our whole change as a git-am series to $(RESULTS)/patches'
+	@echo 'make clean      drop build dirs, our tree and $(RESULTS); keep the download'
+	@echo 'make distclean  drop the whole cache ($(CACHE))'
+	@echo 'knobs: FLAVOUR MEM CPUS NUMA TIMEOUT JOBS BASE_VERSION BASE_SHA256 CACHE'
+
+deps:
+	@harness/deps.sh $(PACKAGES)
+
+base: deps
+	@harness/fetch-base.sh $(BASE_PKG) $(BASE_VERSION) $(BASE_SHA256) $(CACHE)/deb $(BASE_TREE)
+
+# Lay our files and the series over a hard-link copy of the base tree.
+tree: base
+	@harness/apply.sh $(BASE_TREE) $(OUR_TREE) $(TOP)
+
+config: $(if $(filter stock,$(FLAVOUR)),base,tree)
+	@KCC="$(KCC)" harness/kconfig.sh $(SRC) $(OBJ) $(addprefix $(TOP)/,$(FRAGS_$(FLAVOUR)))
+
+kernel: config
+	@echo "kernel: building $(FLAVOUR) in $(OBJ)"
+	@$(MAKE) -s -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="$(KCC)" -j$(JOBS) bzImage
+	@ls -l $(BZIMAGE) | awk '{print "kernel: " $$NF " (" $$5 " bytes)"}'
+
+# UAPI headers for the static guest programs, from our tree.
+headers: tree
+	@$(MAKE) -s -C $(OUR_TREE) O=$(BUILD)/headers ARCH=x86_64 headers
+
+selftests: headers
+	@harness/build-selftests.sh $(OUR_TREE) $(BUILD)/headers/usr/include $(GUEST)/selftests $(SELFTESTS)
+
+$(GUEST)/fragment: harness/guest/fragment.c
+	@mkdir -p $(GUEST)
+	gcc -static -O2 -Wall -o $@ $<
+
+initramfs: deps selftests $(GUEST)/fragment
+	@cp harness/guest/init harness/guest/demo $(GUEST)/
+	@harness/mkinitramfs.sh $(INITRAMFS) $(GUEST) $(GUEST)/selftests
+
+BOOT = harness/boot.sh -k $(BZIMAGE) -i $(INITRAMFS) -m $(MEM) -c $(CPUS) -n $(NUMA) -t $(TIMEOUT)
+
+run: kernel initramfs
+	@mkdir -p $(RESULTS)
+	@$(BOOT) -M run -l $(RESULTS)/run-$(FLAVOUR).log; rc=$$?; \
+	  sed -n '/=== fragmenting/,/HARNESS_DONE/p' $(RESULTS)/run-$(FLAVOUR).log | grep -v HARNESS_DONE; exit $$rc
+
+shell: kernel initramfs
+	@$(BOOT) -M shell
+
+check: deps
+	@harness/check.sh
+
+patches: tree
+	@harness/mkpatches.sh $(BASE_TREE) $(OUR_TREE) $(TOP) $(RESULTS)/patches
+
+clean:
+	rm -rf $(RESULTS) $(BUILD) $(OUR_TREE)
+
+# for scripts: where the build of FLAVOUR puts things
+vars:
+	@echo kernel=$(BZIMAGE) initrd=$(INITRAMFS) kunit=$(KUNIT_DIR)
+
+distclean:
+	rm -rf $(RESULTS) $(CACHE)

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# boot.sh - boot a kernel under QEMU (TCG) with our initramfs, log the
+# serial console, and judge the log.
+#
+# usage: boot.sh [options] -- [extra kernel command line]
+#   -k KERNEL    bzImage                              (required)
+#   -i INITRD    initramfs cpio                       (required)
+#   -l LOG       console log file                     (required)
+#   -m MEM       guest memory, QEMU syntax            (default 1G)
+#   -c CPUS      guest CPUs                           (default 2)
+#   -n NODES     fake NUMA nodes (numa=fake=N), 1=off (default 1)
+#   -t SECONDS   host-side time limit                 (default 900)
+#   -M MODE      harness.mode: check | run | shell    (default check)
+#   -K           the kernel runs KUnit: its KTAP must be in the log
+#   -W           add panic_on_warn=1 (test runs)
+#   -j JSON      write the counts here (see results.py)
+#
+# The guest always boots with panic=-1 oops=panic and QEMU with -no-reboot,
+# so a panic ends QEMU at once; the time limit catches a hang.  In 'shell'
+# mode the console is this terminal and nothing is judged.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+kernel= initrd= log= mem=1G cpus=2 nodes=1 limit=900 mode=check kunit= warn= json=
+while getopts "k:i:l:m:c:n:t:M:KWj:" o; do
+	case $o in
+	k) kernel=$OPTARG ;; i) initrd=$OPTARG ;; l) log=$OPTARG ;;
+	m) mem=$OPTARG ;; c) cpus=$OPTARG ;; n) nodes=$OPTARG ;;
+	t) limit=$OPTARG ;; M) mode=$OPTARG ;; K) kunit=--kunit ;;
+	W) warn=panic_on_warn=1 ;; j) json=$OPTARG ;;
+	*) sed -n '5,20p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1:-}" = "--" ] && shift
+[ -n "$kernel" ] && [ -n "$initrd" ] || { echo "boot: -k and -i are required" >&2; exit 2; }
+[ -f "$kernel" ] || { echo "boot: no kernel at $kernel" >&2; exit 2; }
+
+cmdline="console=ttyS0 panic=-1 oops=panic $warn harness.mode=$mode"
+[ "$nodes" -gt 1 ] && cmdline="$cmdline numa=fake=$nodes"
+cmdline="$cmdline $*"
+
+qemu=(${QEMU:-qemu-system-x86_64} -nodefaults -no-reboot -nographic
+      -machine q35 -accel tcg -cpu max -smp "$cpus" -m "$mem"
+      -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+[ -n "$log" ] || { echo "boot: -l is required" >&2; exit 2; }
+mkdir -p "$(dirname "$log")"
+echo "boot: $(basename "$kernel") mem=$mem cpus=$cpus numa=$nodes mode=$mode limit=${limit}s -> $log"
+start=$(date +%s)
+set +e
+timeout -k 10 "$limit" "${qemu[@]}" -serial "file:$log" < /dev/null > "$log.qemu" 2>&1
+rc=$?
+set -e
+echo "boot: QEMU ended after $(( $(date +%s) - start ))s (exit $rc)"
+status=exited
+case $rc in
+0) ;;
+124|137) status=timeout ;;
+*) status=qemu-error ;;
+esac
+if [ $status = qemu-error ]; then
+	echo "boot: QEMU failed:" >&2
+	tail -n 20 "$log.qemu" >&2
+fi
+args=(--log "$log" --status "$status" --limit "$limit")
+[ -n "$kunit" ] && args+=("$kunit")
+[ -n "$json" ] && args+=(--json "$json")
+[ "$mode" = check ] && args+=(--selftests)
+exec python3 "$here/results.py" "${args[@]}"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - what 'make check' runs: build, then every test we have, then
+# one closing line "N passed, N failed, N skipped" over all of them.
+#
+# Stages (each writes its counts as JSON into the run's results folder):
+#   host     the harness's own tests on recorded logs and toy trees, and
+#            real boots that must fail (a panic, a hang)
+#   guest    our test kernel: built-in KUnit and the selftests, with
+#            panic_on_warn=1; any splat fails it
+#   patches  'make patches' and the proof that the series applies
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+results=${RESULTS:-results}
+run="$results/check-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$run"
+ln -sfn "$(basename "$run")" "$results/latest"
+t0=$(date +%s)
+
+stamp() { echo "check: [$(( $(date +%s) - t0 ))s] $*"; }
+die() { echo "check: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+stamp "building the test kernel and the guest"
+make -s kernel FLAVOUR=test || die "the test kernel did not build"
+make -s initramfs || die "the initramfs did not build"
+eval "$(make -s --no-print-directory vars FLAVOUR=test)"
+export KUNIT_DIR=$kunit
+
+stamp "host tests"
+HARNESS_KERNEL=$kernel HARNESS_INITRD=$initrd HARNESS_RESULTS=$run \
+	python3 harness/tests/run.py --json "$run/host.json"
+
+stamp "guest: test kernel, KUnit + selftests"
+harness/boot.sh -k "$kernel" -i "$initrd" -l "$run/guest-test.log" -j "$run/guest-test.json" \
+	-m "${MEM:-1G}" -c "${CPUS:-2}" -n "${NUMA:-2}" -t "${TIMEOUT:-900}" -M check -K -W
+
+stamp "patches"
+if make -s patches RESULTS="$results" > "$run/patches.log" 2>&1; then
+	echo '{"passed": 1, "failed": 0, "skipped": 0}' > "$run/patches.json"
+	tail -n 1 "$run/patches.log"
+else
+	cat "$run/patches.log"
+	echo '{"passed": 0, "failed": 1, "skipped": 0}' > "$run/patches.json"
+fi
+
+stamp "done; results in $run"
+python3 - "$run" <<'PY'
+import glob, json, os, sys
+tot = {'passed': 0, 'failed': 0, 'skipped': 0}
+expected = ['host', 'guest-test', 'patches']
+for name in expected:
+    path = os.path.join(sys.argv[1], name + '.json')
+    try:
+        with open(path) as f:
+            c = json.load(f)
+    except (OSError, ValueError):
+        print(f'check: stage {name} left no results: counted as failed')
+        c = {'passed': 0, 'failed': 1, 'skipped': 0}
+    print(f"check: {name:12} passed {c['passed']:4}  failed {c['failed']:3}  skipped {c['skipped']:3}")
+    for k in tot:
+        tot[k] += c[k]
+print(f"{tot['passed']} passed, {tot['failed']} failed, {tot['skipped']} skipped")
+sys.exit(1 if tot['failed'] else 0)
+PY

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kconfig.sh - configure an out-of-tree kernel build from our fragments.
+#
+# usage: kconfig.sh SRCTREE OBJDIR FRAGMENT...
+#
+# tinyconfig is the base; the fragments are merged on it with the kernel's
+# own scripts/kconfig/merge_config.sh, then olddefconfig resolves the rest.
+# Kconfig silently drops what it cannot grant (an unmet dependency, a typo),
+# so afterwards every line a fragment asks for is looked up in the final
+# .config and the run fails with the list of those that did not survive.
+# Runs only when a fragment is newer than the .config it made.
+set -euo pipefail
+
+src=$1 obj=$2
+shift 2
+frags=("$@")
+stamp="$obj/.harness-config"
+
+mkdir -p "$obj"
+want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+if [ -f "$obj/.config" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+	exit 0
+fi
+
+echo "kconfig: configuring $obj from ${frags[*]##*/}"
+log="$obj/.harness-config.log"
+{
+	make -C "$src" O="$obj" ARCH=x86_64 CC="${KCC:-gcc}" tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}"
+	make -C "$src" O="$obj" ARCH=x86_64 CC="${KCC:-gcc}" olddefconfig
+} > "$log" 2>&1 || { tail -n 30 "$log" >&2; echo "kconfig: failed, see $log" >&2; exit 1; }
+
+missing=()
+for f in "${frags[@]}"; do
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF -- "$line" "$obj/.config" || missing+=("$line  (${f##*/}; got: $(grep -E "^(# )?${line%%=*}[= ]" "$obj/.config" || echo unset))")
+			;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }; sym=${sym%% *}
+			grep -qE "^$sym=" "$obj/.config" && missing+=("$line  (${f##*/}; got: $(grep -E "^$sym=" "$obj/.config"))")
+			;;
+		esac
+	done < "$f"
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "kconfig: these options asked for by the fragments did not survive olddefconfig:" >&2
+	printf '  %s\n' "${missing[@]}" >&2
+	rm -f "$stamp"
+	exit 1
+fi
+echo "$want" > "$stamp"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh - pack the guest: static BusyBox, our /init and demo, the
+# fragment tool and the selftests, into a newc cpio archive.
+#
+# usage: mkinitramfs.sh OUT.cpio GUESTDIR SELFTESTDIR
+#
+#   GUESTDIR     harness/guest sources plus the built 'fragment' binary
+#   SELFTESTDIR  built selftest binaries and their 'list'
+set -euo pipefail
+
+out=$1 guest=$2 st=$3
+bb=${BUSYBOX:-/bin/busybox}
+
+die() { echo "mkinitramfs: $*" >&2; exit 1; }
+[ -x "$bb" ] || die "no BusyBox at $bb (apt-get install busybox-static)"
+file -L "$bb" 2>/dev/null | grep -q 'statically linked' || \
+	ldd "$bb" 2>&1 | grep -q 'not a dynamic' || die "$bb is not static"
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,harness,selftests,etc,root}
+cp "$bb" "$root/bin/busybox"
+for applet in $("$bb" --list); do
+	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+done
+install -m 755 "$guest/init" "$root/init"
+install -m 755 "$guest/demo" "$guest/fragment" "$root/harness/"
+cp -a "$st"/. "$root/selftests/"
+echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
+echo 'root:x:0:' > "$root/etc/group"
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner=0:0 --quiet) > "$out.tmp"
+mv "$out.tmp" "$out"
