@@ -105,12 +105,23 @@ def judge(lines, status, limit, want_kunit, want_selftests, kp):
 		counts['passed'] += c.passed
 		counts['skipped'] += c.skipped
 		bad = c.failed + c.crashed + c.errors
-		counts['failed'] += bad
-		if bad or test.status == kp.TestStatus.FAILURE_TO_PARSE_TESTS:
-			if not bad:
-				counts['failed'] += 1
+		if bad:
 			problems.append(f'{what}: {c.failed} failed, {c.crashed} crashed, '
 					f'{c.errors} error(s) ({test.status.name})')
+		elif test.status == kp.TestStatus.FAILURE_TO_PARSE_TESTS:
+			bad = 1
+			problems.append(f'{what}: the KTAP could not be parsed')
+		# A parent that says "not ok" over children that all passed (a
+		# selftest that printed ok and then crashed or exited non-zero):
+		# kunit_parser counts only the children, we count the parent too.
+		for sub in test.subtests:
+			sc = sub.counts
+			if (sub.status in (kp.TestStatus.FAILURE, kp.TestStatus.TEST_CRASHED)
+			    and not sc.failed + sc.crashed + sc.errors):
+				bad += 1
+				problems.append(f'{what}: {sub.name} ended "not ok" although '
+						'every case it reported passed')
+		counts['failed'] += bad
 
 	begin = next((i for i, l in enumerate(lines) if SELFTESTS_BEGIN in l), None)
 	end = next((i for i, l in enumerate(lines) if SELFTESTS_END in l), None)

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+"""mkpatches.sh on a toy tree: the series plus our files come out as
+'git format-patch' mails that 'git am' applies to the base and that
+reproduce the tree we build; a tree that drifted from the series fails the
+proof and names the file."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from test_apply import PATCH, read, write
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APPLY = os.path.join(HERE, '..', 'apply.sh')
+MKPATCHES = os.path.join(HERE, '..', 'mkpatches.sh')
+
+
+class PatchesTest(unittest.TestCase):
+	def setUp(self):
+		self.tmp = tempfile.mkdtemp()
+		self.base = os.path.join(self.tmp, 'base')
+		self.tree = os.path.join(self.tmp, 'tree')
+		self.repo = os.path.join(self.tmp, 'repo')
+		self.out = os.path.join(self.tmp, 'out')
+		write(os.path.join(self.base, 'Makefile'), 'all:\n')
+		write(os.path.join(self.base, 'mm/compaction.c'), 'upstream engine\n')
+		write(os.path.join(self.base, 'mm/page_alloc.c'), 'line 1\nline 2\nline 3\n')
+		write(os.path.join(self.repo, 'mm/compaction.c'), 'our engine\n')
+		write(os.path.join(self.repo, 'patches/0001-hello.patch'), PATCH)
+		write(os.path.join(self.repo, 'patches/series'), '0001-hello.patch\n')
+		write(os.path.join(self.repo, 'patches/ours.msg'), 'mm/compaction: ours\n\nBecause.\n')
+		subprocess.run(['bash', APPLY, self.base, self.tree, self.repo],
+			       capture_output=True, check=True)
+
+	def tearDown(self):
+		shutil.rmtree(self.tmp)
+
+	def mkpatches(self, **env):
+		return subprocess.run(['bash', MKPATCHES, self.base, self.tree, self.repo, self.out],
+				      capture_output=True, text=True, check=False,
+				      env=dict(os.environ, **env))
+
+	def test_series_then_ours_apply_and_reproduce(self):
+		p = self.mkpatches()
+		self.assertEqual(p.returncode, 0, p.stderr)
+		names = sorted(os.listdir(self.out))
+		self.assertEqual(names, ['0001-mm-page_alloc-say-hello.patch',
+					 '0002-mm-compaction-ours.patch'])
+		self.assertIn('Subject: [PATCH 2/2] mm/compaction: ours',
+			      read(os.path.join(self.out, names[1])))
+		self.assertIn('2 patch(es)', p.stdout)
+
+	def test_drifted_tree_fails_the_proof(self):
+		self.assertEqual(self.mkpatches().returncode, 0)
+		write(os.path.join(self.tree, 'mm/page_alloc.c'), 'edited by hand\n')
+		p = self.mkpatches(VERIFY_ONLY='1')
+		self.assertNotEqual(p.returncode, 0)
+		self.assertIn('mm/page_alloc.c differs from the tree we build', p.stderr)
+
+
+if __name__ == '__main__':
+	unittest.main()
