@@ -18,7 +18,9 @@
 # that proof on an existing OUTDIR.
 set -euo pipefail
 
-base=$1 tree=$2 repo=$3 out=$4
+base=$1 tree=$2 repo=$3
+mkdir -p "$4"
+out=$(cd "$4" && pwd)
 die() { echo "patches: $*" >&2; exit 1; }
 
 git_id=(-c user.name="compaction harness" -c user.email="harness@localhost"
@@ -58,11 +60,10 @@ if [ -z "${VERIFY_ONLY:-}" ]; then
 		git -C "$work/make" add -A
 		git -C "$work/make" "${git_id[@]}" commit -q -F "$repo/patches/ours.msg"
 	fi
-	rm -rf "$out"
-	mkdir -p "$out"
+	rm -f "$out"/*.patch
 	n=$(git -C "$work/make" rev-list --count HEAD)
 	if [ "$n" -gt 1 ]; then
-		git -C "$work/make" format-patch -q -o "$(cd "$out" && pwd)" HEAD~$((n - 1))
+		git -C "$work/make" format-patch -q -o "$out" HEAD~$((n - 1))
 	fi
 fi
 

@@ -36,9 +36,10 @@ class PatchesTest(unittest.TestCase):
 	def tearDown(self):
 		shutil.rmtree(self.tmp)
 
-	def mkpatches(self, **env):
-		return subprocess.run(['bash', MKPATCHES, self.base, self.tree, self.repo, self.out],
-				      capture_output=True, text=True, check=False,
+	def mkpatches(self, out=None, **env):
+		# run from the scratch folder, so that a relative OUTDIR works as make passes it
+		return subprocess.run(['bash', MKPATCHES, self.base, self.tree, self.repo, out or self.out],
+				      capture_output=True, text=True, check=False, cwd=self.tmp,
 				      env=dict(os.environ, **env))
 
 	def test_series_then_ours_apply_and_reproduce(self):
@@ -50,6 +51,11 @@ class PatchesTest(unittest.TestCase):
 		self.assertIn('Subject: [PATCH 2/2] mm/compaction: ours',
 			      read(os.path.join(self.out, names[1])))
 		self.assertIn('2 patch(es)', p.stdout)
+
+	def test_relative_outdir(self):
+		p = self.mkpatches(out='rel/patches')
+		self.assertEqual(p.returncode, 0, p.stderr)
+		self.assertEqual(len(os.listdir(os.path.join(self.tmp, 'rel/patches'))), 2)
 
 	def test_drifted_tree_fails_the_proof(self):
 		self.assertEqual(self.mkpatches().returncode, 0)
