@@ -108,7 +108,8 @@ BOOT = harness/boot.sh -k $(BZIMAGE) -i $(INITRAMFS) -m $(MEM) -c $(CPUS) -n $(N
 run: kernel initramfs
 	@mkdir -p $(RESULTS)
 	@$(BOOT) -M run -l $(RESULTS)/run-$(FLAVOUR).log; rc=$$?; \
-	  sed -n '/=== fragmenting/,/HARNESS_DONE/p' $(RESULTS)/run-$(FLAVOUR).log | grep -v HARNESS_DONE; exit $$rc
+	  sed -n '/=== fragmenting/,/HARNESS_DONE/p' $(RESULTS)/run-$(FLAVOUR).log | \
+	  grep -avE '^\[ *[0-9]+\.[0-9]+\]|HARNESS_DONE'; exit $$rc
 
 shell: kernel initramfs
 	@$(BOOT) -M shell
