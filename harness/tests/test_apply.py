@@ -45,20 +45,25 @@ def read(path):
 		return f.read()
 
 
+def toy_layout(tmp):
+	"""A base tree, and a repo with one file of ours and one patch; return (base, tree, repo)."""
+	base, tree, repo = (os.path.join(tmp, d) for d in ('base', 'tree', 'repo'))
+	write(os.path.join(base, 'Makefile'), 'all:\n')
+	write(os.path.join(base, 'mm/compaction.c'), 'upstream engine\n')
+	write(os.path.join(base, 'mm/page_alloc.c'), 'line 1\nline 2\nline 3\n')
+	write(os.path.join(base, 'mm/vmscan.c'), 'untouched\n')
+	write(os.path.join(repo, 'mm/compaction.c'), 'our engine\n')
+	write(os.path.join(repo, 'patches/0001-hello.patch'), PATCH)
+	write(os.path.join(repo, 'patches/series'), '# comment\n0001-hello.patch\n')
+	write(os.path.join(repo, 'patches/ours.msg'), 'mm/compaction: ours\n\nBecause.\n')
+	return base, tree, repo
+
+
 class ApplyTest(unittest.TestCase):
 	def setUp(self):
 		self.tmp = tempfile.mkdtemp()
-		self.base = os.path.join(self.tmp, 'base')
-		self.tree = os.path.join(self.tmp, 'tree')
-		self.repo = os.path.join(self.tmp, 'repo')
-		write(os.path.join(self.base, 'Makefile'), 'all:\n')
-		write(os.path.join(self.base, 'mm/compaction.c'), 'upstream engine\n')
-		write(os.path.join(self.base, 'mm/page_alloc.c'), 'line 1\nline 2\nline 3\n')
-		write(os.path.join(self.base, 'mm/vmscan.c'), 'untouched\n')
-		write(os.path.join(self.repo, 'mm/compaction.c'), 'our engine\n')
+		self.base, self.tree, self.repo = toy_layout(self.tmp)
 		write(os.path.join(self.repo, 'include/linux/ours.h'), '/* new */\n')
-		write(os.path.join(self.repo, 'patches/0001-hello.patch'), PATCH)
-		write(os.path.join(self.repo, 'patches/series'), '# comment\n0001-hello.patch\n')
 
 	def tearDown(self):
 		shutil.rmtree(self.tmp)

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from test_apply import PATCH, read, write
+from test_apply import read, toy_layout, write
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APPLY = os.path.join(HERE, '..', 'apply.sh')
@@ -19,17 +19,8 @@ MKPATCHES = os.path.join(HERE, '..', 'mkpatches.sh')
 class PatchesTest(unittest.TestCase):
 	def setUp(self):
 		self.tmp = tempfile.mkdtemp()
-		self.base = os.path.join(self.tmp, 'base')
-		self.tree = os.path.join(self.tmp, 'tree')
-		self.repo = os.path.join(self.tmp, 'repo')
+		self.base, self.tree, self.repo = toy_layout(self.tmp)
 		self.out = os.path.join(self.tmp, 'out')
-		write(os.path.join(self.base, 'Makefile'), 'all:\n')
-		write(os.path.join(self.base, 'mm/compaction.c'), 'upstream engine\n')
-		write(os.path.join(self.base, 'mm/page_alloc.c'), 'line 1\nline 2\nline 3\n')
-		write(os.path.join(self.repo, 'mm/compaction.c'), 'our engine\n')
-		write(os.path.join(self.repo, 'patches/0001-hello.patch'), PATCH)
-		write(os.path.join(self.repo, 'patches/series'), '0001-hello.patch\n')
-		write(os.path.join(self.repo, 'patches/ours.msg'), 'mm/compaction: ours\n\nBecause.\n')
 		subprocess.run(['bash', APPLY, self.base, self.tree, self.repo],
 			       capture_output=True, check=True)
 
