@@ -58,12 +58,13 @@ $(error FLAVOUR must be test, stock or debug)
 endif
 
 .PHONY: help deps base tree kernel config headers selftests initramfs \
-	run shell check patches vars clean distclean
+	run shell check bench patches vars clean distclean
 
 help:
 	@echo 'make run        build our kernel, boot it and show compaction at work'
 	@echo 'make check      build, boot and run every test; prints "N passed, N failed"'
 	@echo 'make shell      boot our kernel to an interactive BusyBox shell'
+	@echo 'make bench      stock against ours on the compaction workloads (WORKLOAD=thp for one)'
 	@echo 'make kernel     build a kernel (FLAVOUR=test|stock|debug, default test)'
 	@echo 'make patches    write our whole change as a git-am series to $(RESULTS)/patches'
 	@echo 'make clean      drop build dirs, our tree and $(RESULTS); keep the download'
@@ -95,13 +96,18 @@ headers: tree
 selftests: headers
 	@harness/build-selftests.sh $(OUR_TREE) $(BUILD)/headers/usr/include $(GUEST)/selftests $(SELFTESTS)
 
+# static guest programs: ours, built against the host's libc headers
 $(GUEST)/fragment: harness/guest/fragment.c
-	@mkdir -p $(GUEST)
-	gcc -static -O2 -Wall -o $@ $<
+$(GUEST)/bench/oracle: bench/oracle.c
+$(GUEST)/bench/workload: bench/workload.c
+$(GUEST)/fragment $(GUEST)/bench/oracle $(GUEST)/bench/workload:
+	@mkdir -p $(dir $@)
+	gcc -static -O2 -Wall -Wextra -o $@ $<
 
-initramfs: deps selftests $(GUEST)/fragment
+initramfs: deps selftests $(GUEST)/fragment $(GUEST)/bench/oracle $(GUEST)/bench/workload
 	@cp harness/guest/init harness/guest/demo $(GUEST)/
-	@harness/mkinitramfs.sh $(INITRAMFS) $(GUEST) $(GUEST)/selftests
+	@cp bench/guest-bench $(GUEST)/bench/
+	@harness/mkinitramfs.sh $(INITRAMFS) $(GUEST) $(GUEST)/selftests $(GUEST)/bench
 
 BOOT = harness/boot.sh -k $(BZIMAGE) -i $(INITRAMFS) -m $(MEM) -c $(CPUS) -n $(NUMA) -t $(TIMEOUT)
 
@@ -116,6 +122,23 @@ shell: kernel initramfs
 
 check: deps
 	@harness/check.sh
+
+# --- benchmark: stock against ours, each workload BENCH_RUNS times --------------
+BENCH_RUNS ?= 2
+WORKLOAD   ?=
+BENCH_STAMP := $(shell date +%Y%m%d-%H%M%S)
+BENCH_OUT  ?= $(RESULTS)/bench-$(BENCH_STAMP)
+
+bench: deps
+	@harness/deps.sh gnuplot-nox
+	@$(MAKE) -s kernel FLAVOUR=stock
+	@$(MAKE) -s kernel FLAVOUR=test
+	@$(MAKE) -s initramfs
+	python3 bench/bench.py --kernel stock=$(BUILD)/stock/arch/x86/boot/bzImage \
+		--kernel ours=$(BUILD)/test/arch/x86/boot/bzImage --initrd $(INITRAMFS) \
+		--out $(BENCH_OUT) --runs $(BENCH_RUNS) $(if $(WORKLOAD),--workloads $(WORKLOAD))
+	python3 bench/report.py $(BENCH_OUT) --base stock --new ours
+	@ln -sfn $(notdir $(BENCH_OUT)) $(RESULTS)/bench-latest
 
 patches: tree
 	@harness/mkpatches.sh $(BASE_TREE) $(OUR_TREE) $(TOP) $(RESULTS)/patches

@@ -4,13 +4,14 @@
 # mkinitramfs.sh - pack the guest: static BusyBox, our /init and demo, the
 # fragment tool and the selftests, into a newc cpio archive.
 #
-# usage: mkinitramfs.sh OUT.cpio GUESTDIR SELFTESTDIR
+# usage: mkinitramfs.sh OUT.cpio GUESTDIR SELFTESTDIR BENCHDIR
 #
 #   GUESTDIR     harness/guest sources plus the built 'fragment' binary
 #   SELFTESTDIR  built selftest binaries and their 'list'
+#   BENCHDIR     the benchmark's guest side: oracle, workload, guest-bench
 set -euo pipefail
 
-out=$1 guest=$2 st=$3
+out=$1 guest=$2 st=$3 bench=$4
 bb=${BUSYBOX:-/bin/busybox}
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -20,7 +21,7 @@ file -L "$bb" 2>/dev/null | grep -q 'statically linked' || \
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,harness,selftests,etc,root}
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,harness,selftests,bench,etc,root}
 cp "$bb" "$root/bin/busybox"
 for applet in $("$bb" --list); do
 	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
@@ -28,6 +29,7 @@ done
 install -m 755 "$guest/init" "$root/init"
 install -m 755 "$guest/demo" "$guest/fragment" "$root/harness/"
 cp -a "$st"/. "$root/selftests/"
+install -m 755 "$bench"/oracle "$bench"/workload "$bench"/guest-bench "$root/bench/"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
 echo 'root:x:0:' > "$root/etc/group"
 

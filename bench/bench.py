@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""bench.py - run the compaction workloads on each kernel and keep the raw data.
+
+usage: bench.py --kernel NAME=BZIMAGE [--kernel ...] --initrd CPIO --out DIR
+                [--workloads holes,gradient,...] [--runs N]
+
+Every (workload, kernel, run) is one fresh boot of the guest in
+harness.mode=bench (bench/guest-bench), with the same memory, CPUs and seed
+on every kernel.  The console logs go to DIR/logs/, and one JSON record per
+run to DIR/runs.jsonl.  A run whose guest splatted, hung or failed its data
+check is recorded with ok=false and its reason; report.py leaves it out of
+the figures and says so.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BOOT = os.path.join(HERE, '..', 'harness', 'boot.sh')
+
+# workload -> list of (label, guest memory); scale is holes at four sizes
+WORKLOADS = {
+	'holes': [('holes', '2G')],
+	'gradient': [('gradient', '2G')],
+	'mixed': [('mixed', '2G')],
+	'thp': [('thp', '2G')],
+	'scale': [('scale-1G', '1G'), ('scale-2G', '2G'), ('scale-4G', '4G'), ('scale-8G', '8G')],
+	'proactive': [('proactive', '2G')],
+}
+GUEST_WORKLOAD = {'scale': 'holes'}
+SEED = 1
+
+
+def parse(log):
+	"""Collect the BENCH lines of one console log into a record."""
+	rec = {'oracle_before': [], 'oracle_after': [], 'map_before': [], 'map_after': [],
+	       'faults': [], 'scores': [], 'status': None}
+	with open(log, encoding='utf-8', errors='replace') as f:
+		for line in f:
+			line = line.rstrip('\r\n')
+			if not line.startswith('BENCH '):
+				continue
+			tag, _, rest = line[6:].partition(' ')
+			if tag in ('oracle-before', 'oracle-after'):
+				rec[tag.replace('-', '_')].append(json.loads(rest))
+			elif tag in ('map-before', 'map-after'):
+				rec[tag.replace('-', '_')].append(rest)
+			elif tag in ('vmstat-before', 'vmstat-after', 'compact'):
+				rec[tag.replace('-', '_')] = json.loads(rest)
+			elif tag == 'fault':
+				ns, huge = rest.split()
+				rec['faults'].append((int(ns), int(huge)))
+			elif tag == 'score':
+				t, score, ticks = rest.split()
+				rec['scores'].append((float(t), int(score), int(ticks)))
+			elif tag == 'workload':
+				rec['workload_line'] = rest
+			elif tag == 'status':
+				rec['status'] = rest
+	return rec
+
+
+def run_one(args, kernel, bzimage, workload, label, mem, run):
+	log = os.path.join(args.out, 'logs', f'{label}-{kernel}-{run}.log')
+	guest = GUEST_WORKLOAD.get(workload, workload)
+	cmd = ['bash', BOOT, '-k', bzimage, '-i', args.initrd, '-l', log, '-m', mem,
+	       '-c', str(args.cpus), '-t', str(args.timeout), '-M', 'bench', '--',
+	       f'harness.workload={guest}', f'harness.seed={SEED}']
+	t0 = time.time()
+	p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+	rec = parse(log)
+	rec.update(workload=workload, label=label, kernel=kernel, run=run, mem=mem,
+		   host_seconds=round(time.time() - t0, 1))
+	problems = [l for l in p.stdout.splitlines() if l.startswith('results: FAIL')]
+	rec['ok'] = p.returncode == 0 and rec['status'] == 'ok'
+	if not rec['ok']:
+		rec['why'] = '; '.join(problems) or (rec['status'] or 'no status line')
+	return rec
+
+
+def main():
+	ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+	ap.add_argument('--kernel', action='append', required=True, help='NAME=BZIMAGE')
+	ap.add_argument('--initrd', required=True)
+	ap.add_argument('--out', required=True)
+	ap.add_argument('--workloads', default=','.join(WORKLOADS))
+	ap.add_argument('--runs', type=int, default=2)
+	ap.add_argument('--cpus', type=int, default=2)
+	ap.add_argument('--timeout', type=int, default=1800)
+	args = ap.parse_args()
+
+	kernels = [k.split('=', 1) for k in args.kernel]
+	wanted = [w for w in args.workloads.split(',') if w]
+	bad = [w for w in wanted if w not in WORKLOADS]
+	if bad:
+		sys.exit(f'bench: unknown workload(s) {", ".join(bad)}; known: {", ".join(WORKLOADS)}')
+	os.makedirs(os.path.join(args.out, 'logs'), exist_ok=True)
+	path = os.path.join(args.out, 'runs.jsonl')
+	with open(path, 'a', encoding='utf-8') as out:
+		for w in wanted:
+			for label, mem in WORKLOADS[w]:
+				# interleave the kernels run by run, so drift on the host hits both alike
+				for run in range(1, args.runs + 1):
+					for name, bz in kernels:
+						rec = run_one(args, name, bz, w, label, mem, run)
+						state = 'ok' if rec['ok'] else 'FAILED: ' + rec['why']
+						print(f'bench: {label:10} {name:6} run {run}: {rec["host_seconds"]}s {state}',
+						      flush=True)
+						out.write(json.dumps(rec) + '\n')
+						out.flush()
+	return 0
+
+
+if __name__ == '__main__':
+	sys.exit(main())
