@@ -38,30 +38,37 @@ SEED = 1
 def parse(log):
 	"""Collect the BENCH lines of one console log into a record."""
 	rec = {'oracle_before': [], 'oracle_after': [], 'map_before': [], 'map_after': [],
-	       'faults': [], 'scores': [], 'status': None}
+	       'faults': [], 'scores': [], 'status': None, 'parse_errors': []}
 	with open(log, encoding='utf-8', errors='replace') as f:
 		for line in f:
 			line = line.rstrip('\r\n')
 			if not line.startswith('BENCH '):
 				continue
 			tag, _, rest = line[6:].partition(' ')
-			if tag in ('oracle-before', 'oracle-after'):
-				rec[tag.replace('-', '_')].append(json.loads(rest))
-			elif tag in ('map-before', 'map-after'):
-				rec[tag.replace('-', '_')].append(rest)
-			elif tag in ('vmstat-before', 'vmstat-after', 'compact'):
-				rec[tag.replace('-', '_')] = json.loads(rest)
-			elif tag == 'fault':
-				ns, huge = rest.split()
-				rec['faults'].append((int(ns), int(huge)))
-			elif tag == 'score':
-				t, score, ticks = rest.split()
-				rec['scores'].append((float(t), int(score), int(ticks)))
-			elif tag == 'workload':
-				rec['workload_line'] = rest
-			elif tag == 'status':
-				rec['status'] = rest
+			try:
+				parse_line(rec, tag, rest)
+			except ValueError as e:	# a garbled line fails the run, not the bench
+				rec['parse_errors'].append(f'bad BENCH {tag} line ({e}): {rest[:80]!r}')
 	return rec
+
+
+def parse_line(rec, tag, rest):
+	if tag in ('oracle-before', 'oracle-after'):
+		rec[tag.replace('-', '_')].append(json.loads(rest))
+	elif tag in ('map-before', 'map-after'):
+		rec[tag.replace('-', '_')].append(rest)
+	elif tag in ('vmstat-before', 'vmstat-after', 'compact'):
+		rec[tag.replace('-', '_')] = json.loads(rest)
+	elif tag == 'fault':
+		ns, huge = rest.split()
+		rec['faults'].append((int(ns), int(huge)))
+	elif tag == 'score':
+		t, score, ticks = rest.split()
+		rec['scores'].append((float(t), int(score), int(ticks)))
+	elif tag == 'workload':
+		rec['workload_line'] = rest
+	elif tag == 'status':
+		rec['status'] = rest
 
 
 def run_one(args, kernel, bzimage, workload, label, mem, run):
@@ -76,9 +83,9 @@ def run_one(args, kernel, bzimage, workload, label, mem, run):
 	rec.update(workload=workload, label=label, kernel=kernel, run=run, mem=mem,
 		   host_seconds=round(time.time() - t0, 1))
 	problems = [l for l in p.stdout.splitlines() if l.startswith('results: FAIL')]
-	rec['ok'] = p.returncode == 0 and rec['status'] == 'ok'
+	rec['ok'] = p.returncode == 0 and rec['status'] == 'ok' and not rec['parse_errors']
 	if not rec['ok']:
-		rec['why'] = '; '.join(problems) or (rec['status'] or 'no status line')
+		rec['why'] = '; '.join(problems + rec['parse_errors']) or (rec['status'] or 'no status line')
 	return rec
 
 
