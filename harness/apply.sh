@@ -16,7 +16,8 @@
 # replaced in TREE (by rename, which also breaks the hard link to BASE), so
 # kbuild rebuilds only what depends on a real change.  Files we managed on
 # the last run but no longer do are put back to BASE's version.  The list of
-# managed files is kept in TREE/.harness-managed.
+# managed files is kept in TREE/.harness-managed, the list of ours among
+# them in TREE/.harness-ours (for mkpatches.sh).
 set -euo pipefail
 
 base=$1 tree=$2 repo=$3
@@ -135,4 +136,5 @@ if [ -f "$manifest" ]; then
 	done
 fi
 cmp -s "$stage/.want" "$manifest" || cp "$stage/.want" "$manifest"
+cmp -s "$stage/.overlay" "$tree/.harness-ours" || cp "$stage/.overlay" "$tree/.harness-ours"
 echo "apply: $(wc -l < "$stage/.overlay") file(s) of ours, $(series_patches | wc -l) patch(es), $changed changed"

@@ -5,12 +5,14 @@
 #
 # usage: mkpatches.sh BASE TREE REPO OUTDIR
 #
-# The series is: every patch of REPO/patches/series in order (they are
-# already in git format-patch form, with their commit messages), then one
-# commit that adds our own files (message: REPO/patches/ours.msg).  It is
-# made in a scratch git repository that holds BASE's version of every file
-# the change touches, with 'git am' for the series, and written with
-# 'git format-patch' to OUTDIR.
+# The series is: one commit that adds our own files (message:
+# REPO/patches/ours.msg), then every patch of REPO/patches/series in order
+# (they are already in git format-patch form, with their commit messages).
+# Ours come first because a new file that nothing builds yet cannot break
+# the build, so each step of the series builds as long as each patch is
+# whole.  It is made in a scratch git repository that holds BASE's version
+# of every file the change touches, with 'git am' for the series, and
+# written with 'git format-patch' to OUTDIR.
 #
 # The proof: a second scratch repository, again BASE's version of those
 # files, takes OUTDIR/*.patch with 'git am', and every file must come out
@@ -26,6 +28,9 @@ die() { echo "patches: $*" >&2; exit 1; }
 git_id=(-c user.name="compaction harness" -c user.email="harness@localhost"
 	-c commit.gpgsign=false -c core.autocrlf=false)
 managed="$tree/.harness-managed"
+# the author of the commit with our files; its Signed-off-by is in ours.msg
+author_name=${PATCH_AUTHOR_NAME:-Compaction Team}
+author_email=${PATCH_AUTHOR_EMAIL:-compaction@localhost}
 [ -f "$managed" ] || die "$tree has no .harness-managed: run 'make tree' first"
 
 seed() {	# seed DIR: a git repo with BASE's version of every managed file
@@ -46,20 +51,19 @@ trap 'rm -rf "$work"' EXIT
 
 if [ -z "${VERIFY_ONLY:-}" ]; then
 	seed "$work/make"
+	if [ -s "$tree/.harness-ours" ]; then
+		while read -r f; do
+			mkdir -p "$work/make/$(dirname "$f")"
+			cp "$repo/$f" "$work/make/$f"
+		done < "$tree/.harness-ours"
+		git -C "$work/make" add -A
+		git -C "$work/make" "${git_id[@]}" -c user.name="$author_name" -c user.email="$author_email" \
+			commit -q -F "$repo/patches/ours.msg"
+	fi
 	for p in $(sed -e 's/#.*//' "$repo/patches/series" 2>/dev/null | grep -v '^[[:space:]]*$' || true); do
 		git -C "$work/make" "${git_id[@]}" am -q --keep-cr "$repo/patches/$p" ||
 			die "patches/$p does not apply with git am"
 	done
-	ours=$(comm -23 <(sort -u "$managed") <(cd "$repo" && for p in $(sed -e 's/#.*//' patches/series 2>/dev/null | grep -v '^[[:space:]]*$' || true); do
-		awk '/^(---|\+\+\+) / { p = $2; sub(/\t.*/, "", p); if (p != "/dev/null") { sub(/^[^\/]*\//, "", p); print p } }' "patches/$p"; done | sort -u))
-	if [ -n "$ours" ]; then
-		for f in $ours; do
-			mkdir -p "$work/make/$(dirname "$f")"
-			cp "$repo/$f" "$work/make/$f"
-		done
-		git -C "$work/make" add -A
-		git -C "$work/make" "${git_id[@]}" commit -q -F "$repo/patches/ours.msg"
-	fi
 	rm -f "$out"/*.patch
 	n=$(git -C "$work/make" rev-list --count HEAD)
 	if [ "$n" -gt 1 ]; then

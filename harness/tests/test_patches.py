@@ -37,10 +37,12 @@ class PatchesTest(unittest.TestCase):
 		p = self.mkpatches()
 		self.assertEqual(p.returncode, 0, p.stderr)
 		names = sorted(os.listdir(self.out))
-		self.assertEqual(names, ['0001-mm-page_alloc-say-hello.patch',
-					 '0002-mm-compaction-ours.patch'])
-		self.assertIn('Subject: [PATCH 2/2] mm/compaction: ours',
-			      read(os.path.join(self.out, names[1])))
+		# our files first: nothing builds them yet, so they cannot break a bisect
+		self.assertEqual(names, ['0001-mm-compaction-ours.patch',
+					 '0002-mm-page_alloc-say-hello.patch'])
+		ours = read(os.path.join(self.out, names[0]))
+		self.assertIn('Subject: [PATCH 1/2] mm/compaction: ours', ours)
+		self.assertIn('From: Compaction Team <compaction@localhost>', ours)
 		self.assertIn('2 patch(es)', p.stdout)
 
 	def test_relative_outdir(self):
