@@ -27,9 +27,9 @@ TOP        := $(CURDIR)
 # patches; debug: ours with the checkers on.
 FLAVOUR    ?= test
 FRAGS      := configs/boot.config configs/mm.config configs/test.config
-FRAGS_test  = $(FRAGS)
+FRAGS_test  = $(FRAGS) configs/ours.config
 FRAGS_stock = $(FRAGS)
-FRAGS_debug = $(FRAGS) configs/debug.config
+FRAGS_debug = $(FRAGS_test) configs/debug.config
 SRC_test    = $(OUR_TREE)
 SRC_stock   = $(BASE_TREE)
 SRC_debug   = $(OUR_TREE)

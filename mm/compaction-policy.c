@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Our compaction engine's policy: the rules, as pure functions.
+ *
+ * See mm/compaction-policy.h for why they are kept apart; each function's
+ * comment gives the rule and a worked example.  KUnit tests at the end of
+ * the file (CONFIG_COMPACTION_KUNIT_TEST).
+ */
+#include <linux/minmax.h>
+#include <linux/math.h>
+#include <linux/mmzone.h>
+
+#include "compaction-policy.h"
+
+/* ===================================================================== */
+/* Deferral                                                              */
+/* ===================================================================== */
+
+/**
+ * cpol_backoff_holds - should this request skip compacting the zone?
+ * @b:     the zone's backoff state; counts the request when it is at or
+ *         above the failed order.
+ * @order: the order asked for.
+ *
+ * A request below @b->order_failed is never held back.  Otherwise it is
+ * counted, and held back until 1 << @b->shift requests have been counted
+ * since the last failure; from then on every request goes ahead until the
+ * next failure.  Example: after two failures (shift 2, window 4) the next
+ * three requests at the failed order are held back and the fourth runs.
+ *
+ * Context: any; the caller serialises access to @b.
+ * Return: true if the caller should not compact the zone for @order now.
+ */
+bool cpol_backoff_holds(struct cpol_backoff *b, int order)
+{
+	unsigned int window = 1U << b->shift;
+
+	if (order < b->order_failed)
+		return false;
+	b->considered = min(b->considered + 1, window);
+	return b->considered < window;
+}
+
+/**
+ * cpol_backoff_failed - record that compacting the zone for @order failed.
+ * @b:     the zone's backoff state.
+ * @order: the order that failed.
+ *
+ * Doubles the window (up to 1 << CPOL_MAX_BACKOFF_SHIFT requests), starts
+ * counting again from zero, and lowers the failed order to @order if it
+ * was higher.
+ *
+ * Context: any; the caller serialises access to @b.
+ */
+void cpol_backoff_failed(struct cpol_backoff *b, int order)
+{
+	b->considered = 0;
+	if (b->shift < CPOL_MAX_BACKOFF_SHIFT)
+		b->shift++;
+	b->order_failed = min(b->order_failed, order);
+}
+
+/**
+ * cpol_backoff_succeeded - record that compaction for @order succeeded.
+ * @b:         the zone's backoff state.
+ * @order:     the order compaction produced a free page of.
+ * @allocated: the caller also got its page; only then is the window reset.
+ *
+ * Orders up to @order are known to work again, so the failed order rises
+ * above @order.  Example: failed order 3, success at order 5 -> failed
+ * order 6; success at order 1 leaves it at 3.
+ *
+ * Context: any; the caller serialises access to @b.
+ */
+void cpol_backoff_succeeded(struct cpol_backoff *b, int order, bool allocated)
+{
+	if (allocated) {
+		b->considered = 0;
+		b->shift = 0;
+	}
+	b->order_failed = max(b->order_failed, order + 1);
+}
+
+/**
+ * cpol_backoff_exhausted - has the backoff run its longest course?
+ * @b: the zone's backoff state.
+ *
+ * True once the window is at its maximum and has been used up: compaction
+ * has failed CPOL_MAX_BACKOFF_SHIFT times in a row and is about to be tried
+ * again.  The allocator's retry logic uses this to give a restarting
+ * compaction a full run rather than treat it as hopeless.
+ *
+ * Context: any.
+ * Return: true if the next request starts after the longest backoff.
+ */
+bool cpol_backoff_exhausted(const struct cpol_backoff *b)
+{
+	return b->shift == CPOL_MAX_BACKOFF_SHIFT &&
+	       b->considered >= 1U << b->shift;
+}
+
+/* ===================================================================== */
+/* Suitability                                                           */
+/* ===================================================================== */
+
+/**
+ * cpol_gap - free pages compaction needs beyond the watermark.
+ * @order: the order asked for.
+ *
+ * Migration needs somewhere to put the pages it moves while their old
+ * pages are still in use, and the request needs its 1 << @order pages:
+ * twice the request is the margin.  Example: order 9 -> 1024 pages.
+ *
+ * Return: the margin, in pages.
+ */
+unsigned long cpol_gap(int order)
+{
+	return 2UL << order;
+}
+
+/**
+ * cpol_free_needed - free pages a zone must have before compacting it.
+ * @order:     the order asked for.
+ * @min_wmark: the zone's min watermark, in pages.
+ * @low_wmark: the zone's low watermark, in pages.
+ *
+ * Costly orders (above PAGE_ALLOC_COSTLY_ORDER) must leave the low
+ * watermark intact, so that compaction does not push the zone into
+ * reclaim for an allocation that may well fail anyway; cheaper orders may
+ * go down to the min watermark.  Either way cpol_gap() comes on top.
+ * Example: order 9, min 100, low 125 -> 125 + 1024 = 1149.
+ *
+ * Return: the number of free pages needed, in pages.
+ */
+unsigned long cpol_free_needed(int order, unsigned long min_wmark,
+			       unsigned long low_wmark)
+{
+	unsigned long base = order > PAGE_ALLOC_COSTLY_ORDER ? low_wmark : min_wmark;
+
+	return base + cpol_gap(order);
+}
+
+/**
+ * cpol_judge_fragindex - does the fragmentation index allow compaction?
+ * @order:     the order asked for.
+ * @fragindex: the zone's fragmentation index for @order, as
+ *             fragmentation_index() gives it: 0 means a failure would be
+ *             for lack of memory, 1000 that it would be for fragmentation,
+ *             -1000 that an allocation would succeed now.
+ * @threshold: vm.extfrag_threshold (0-1000).
+ *
+ * Only costly orders are judged: for them an index in [0, @threshold]
+ * means compaction would move pages without making the allocation
+ * succeed.  Example: threshold 500: index 500 -> not fragmented, 501 ->
+ * suitable, -1000 -> suitable (the allocation is about to succeed; let the
+ * caller find that out).
+ *
+ * Return: CPOL_SUITABLE or CPOL_NOT_FRAGMENTED.
+ */
+enum cpol_suitability cpol_judge_fragindex(int order, int fragindex,
+					   int threshold)
+{
+	if (order <= PAGE_ALLOC_COSTLY_ORDER)
+		return CPOL_SUITABLE;
+	if (fragindex >= 0 && fragindex <= threshold)
+		return CPOL_NOT_FRAGMENTED;
+	return CPOL_SUITABLE;
+}
+
+/* ===================================================================== */
+/* Scanner arithmetic                                                    */
+/* ===================================================================== */
+
+static unsigned long cpol_block_pages(const struct cpol_span *s)
+{
+	return 1UL << s->block_order;
+}
+
+/**
+ * cpol_block_start - first pfn of @pfn's pageblock that lies in the span.
+ * @s:   the span.
+ * @pfn: a pfn in [@s->start, @s->end).
+ *
+ * Example: span [0x1001, 0x40000), blocks of 512: 0x1100 -> 0x1001 (the
+ * zone starts inside the block), 0x1300 -> 0x1200.
+ *
+ * Return: the pfn.
+ */
+unsigned long cpol_block_start(const struct cpol_span *s, unsigned long pfn)
+{
+	return max(round_down(pfn, cpol_block_pages(s)), s->start);
+}
+
+/**
+ * cpol_block_end - one past the last pfn of @pfn's pageblock in the span.
+ * @s:   the span.
+ * @pfn: a pfn in [@s->start, @s->end).
+ *
+ * Example: span [0x1001, 0x3ffe0), blocks of 512: 0x1100 -> 0x1200,
+ * 0x3fe10 -> 0x3ffe0 (the zone ends inside the block).
+ *
+ * Return: the pfn.
+ */
+unsigned long cpol_block_end(const struct cpol_span *s, unsigned long pfn)
+{
+	return min(round_down(pfn, cpol_block_pages(s)) + cpol_block_pages(s),
+		   s->end);
+}
+
+/**
+ * cpol_free_scanner_start - where the free scanner begins a fresh run.
+ * @s: the span; must not be empty.
+ *
+ * The free scanner works down from the span's end a pageblock at a time,
+ * so it starts at the pageblock holding the last pfn.  Example: span
+ * [0x1001, 0x3ffe0), blocks of 512 -> 0x3fe00.
+ *
+ * Return: the pfn.
+ */
+unsigned long cpol_free_scanner_start(const struct cpol_span *s)
+{
+	return cpol_block_start(s, s->end - 1);
+}
+
+/**
+ * cpol_scanners_met - have the migrate and free scanners met?
+ * @s:           the span.
+ * @migrate_pfn: the migrate scanner's next pfn (it moves up).
+ * @free_pfn:    the free scanner's next pfn (it moves down).
+ *
+ * They meet when the free scanner's pageblock is at or below the migrate
+ * scanner's: there is then no block left that one could empty into the
+ * other.  Example, blocks of 512: migrate 0x1300, free 0x1200 -> met;
+ * migrate 0x1300, free 0x1400 -> not met.
+ *
+ * Return: true if the run is over.
+ */
+bool cpol_scanners_met(const struct cpol_span *s, unsigned long migrate_pfn,
+		       unsigned long free_pfn)
+{
+	return free_pfn >> s->block_order <= migrate_pfn >> s->block_order;
+}
+
+/**
+ * cpol_restart_pfn - a cached scanner position, if it is still usable.
+ * @s:        the span.
+ * @cached:   the position a previous run stopped at.
+ * @fallback: where to start if @cached is outside the span (the zone
+ *            shrank or grew with memory hotplug, or nothing was cached).
+ *
+ * Return: @cached if it lies in [@s->start, @s->end), else @fallback.
+ */
+unsigned long cpol_restart_pfn(const struct cpol_span *s, unsigned long cached,
+			       unsigned long fallback)
+{
+	if (cached < s->start || cached >= s->end)
+		return fallback;
+	return cached;
+}
+
+#ifdef CONFIG_COMPACTION_KUNIT_TEST
+#include "tests/compaction-policy-kunit.h"
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The decisions of our compaction engine, kept apart from its mechanics.
+ *
+ * Every function here is pure: it reads the small struct or the numbers it
+ * is handed, may update that struct, and touches nothing else - no zone, no
+ * lock, no counter, no tracepoint.  The engine copies what a decision needs
+ * out of struct zone, asks, and stores the answer back under the zone's
+ * lock; so each rule can be tested by KUnit without a live zone
+ * (mm/tests/compaction-policy-kunit.h), and a rule can change without
+ * touching the scanners.
+ *
+ * Prefix: cpol_ ("compaction policy").
+ */
+#ifndef _MM_COMPACTION_POLICY_H
+#define _MM_COMPACTION_POLICY_H
+
+#include <linux/types.h>
+
+/* ===================================================================== */
+/* Deferral: back off from a zone where compaction keeps failing         */
+/* ===================================================================== */
+
+/* After this many failures in a row the window stops growing: 64 requests. */
+#define CPOL_MAX_BACKOFF_SHIFT	6
+
+/**
+ * struct cpol_backoff - a zone's backoff state after compaction failures.
+ * @considered:   requests for orders at or above @order_failed seen since
+ *                the last failure; saturates at the window, 1 << @shift.
+ * @shift:        log2 of the window: while fewer than 1 << @shift requests
+ *                have been considered since the last failure, compaction
+ *                of the zone is skipped for orders >= @order_failed.
+ * @order_failed: the lowest order that failed; requests below it are never
+ *                held back.
+ *
+ * The three fields are the zone's compact_considered, compact_defer_shift
+ * and compact_order_failed, with the meaning upstream gives them.
+ * Lock: the caller's (the zone's lock, or a private copy).
+ *
+ * Invariants: @shift <= CPOL_MAX_BACKOFF_SHIFT and
+ * @considered <= 1 << @shift.
+ */
+struct cpol_backoff {
+	unsigned int considered;
+	unsigned int shift;
+	int order_failed;
+};
+
+bool cpol_backoff_holds(struct cpol_backoff *b, int order);
+void cpol_backoff_failed(struct cpol_backoff *b, int order);
+void cpol_backoff_succeeded(struct cpol_backoff *b, int order, bool allocated);
+bool cpol_backoff_exhausted(const struct cpol_backoff *b);
+
+/* ===================================================================== */
+/* Suitability: is compaction the right tool for this request?           */
+/* ===================================================================== */
+
+/**
+ * enum cpol_suitability - what compacting a zone could do for a request.
+ * @CPOL_SUITABLE:     worth compacting.
+ * @CPOL_LOW_MEMORY:   too little free memory above the watermark to hold
+ *                     both the migrated pages and the page asked for:
+ *                     reclaim's job, not compaction's.
+ * @CPOL_NOT_FRAGMENTED: a costly order whose fragmentation index says a
+ *                     failure would come from lack of memory rather than
+ *                     from fragmentation (index within
+ *                     [0, vm.extfrag_threshold]).
+ */
+enum cpol_suitability {
+	CPOL_SUITABLE,
+	CPOL_LOW_MEMORY,
+	CPOL_NOT_FRAGMENTED,
+};
+
+unsigned long cpol_gap(int order);
+unsigned long cpol_free_needed(int order, unsigned long min_wmark,
+			       unsigned long low_wmark);
+enum cpol_suitability cpol_judge_fragindex(int order, int fragindex,
+					   int threshold);
+
+/* ===================================================================== */
+/* Scanner arithmetic                                                    */
+/* ===================================================================== */
+
+/**
+ * struct cpol_span - the pfns a compaction run may touch, [@start, @end).
+ * @start: first pfn of the zone (or of the range asked for).
+ * @end:   one past the last pfn.
+ * @block_order: log2 of the pageblock size in pages.
+ */
+struct cpol_span {
+	unsigned long start;
+	unsigned long end;
+	unsigned int block_order;
+};
+
+unsigned long cpol_block_start(const struct cpol_span *s, unsigned long pfn);
+unsigned long cpol_block_end(const struct cpol_span *s, unsigned long pfn);
+unsigned long cpol_free_scanner_start(const struct cpol_span *s);
+bool cpol_scanners_met(const struct cpol_span *s, unsigned long migrate_pfn,
+		       unsigned long free_pfn);
+unsigned long cpol_restart_pfn(const struct cpol_span *s, unsigned long cached,
+			       unsigned long fallback);
+
+#endif /* _MM_COMPACTION_POLICY_H */
