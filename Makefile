@@ -58,13 +58,14 @@ $(error FLAVOUR must be test, stock or debug)
 endif
 
 .PHONY: help deps base tree kernel config headers selftests initramfs \
-	run shell check bench patches vars clean distclean
+	run shell check bench matrix patches vars clean distclean
 
 help:
 	@echo 'make run        build our kernel, boot it and show compaction at work'
 	@echo 'make check      build, boot and run every test; prints "N passed, N failed"'
 	@echo 'make shell      boot our kernel to an interactive BusyBox shell'
 	@echo 'make bench      stock against ours on the compaction workloads (WORKLOAD=thp for one)'
+	@echo 'make matrix     build our tree with each of configs/matrix/*.config (COMPACTION=n, ...)'
 	@echo 'make kernel     build a kernel (FLAVOUR=test|stock|debug, default test)'
 	@echo 'make patches    write our whole change as a git-am series to $(RESULTS)/patches'
 	@echo 'make clean      drop build dirs, our tree and $(RESULTS); keep the download'
@@ -122,6 +123,22 @@ shell: kernel initramfs
 
 check: deps
 	@harness/check.sh
+
+# --- build matrix: our tree with one feature off at a time (build only) -----------
+MATRIX ?= $(sort $(basename $(notdir $(wildcard configs/matrix/*.config))))
+
+matrix: tree
+	@fail=; for m in $(MATRIX); do \
+	  obj=$(BUILD)/matrix-$$m; start=$$(date +%s); \
+	  if KCC="$(KCC)" KCONFIG_LAX="$(addprefix $(TOP)/,$(FRAGS_test))" harness/kconfig.sh $(OUR_TREE) $$obj \
+	       $(addprefix $(TOP)/,$(FRAGS_test)) $(TOP)/configs/matrix/$$m.config && \
+	     $(MAKE) -s -C $(OUR_TREE) O=$$obj ARCH=x86_64 CC="$(KCC)" -j$(JOBS) bzImage > $$obj.log 2>&1; then \
+	    echo "matrix: $$m: ok ($$(( $$(date +%s) - start ))s)"; \
+	  else \
+	    echo "matrix: $$m: FAILED, see $$obj.log"; tail -n 20 $$obj.log; fail="$$fail $$m"; \
+	  fi; \
+	done; \
+	if [ -n "$$fail" ]; then echo "matrix: failed:$$fail"; exit 1; fi; echo "matrix: all of $(MATRIX) build"
 
 # --- benchmark: stock against ours, each workload BENCH_RUNS times --------------
 BENCH_RUNS ?= 2
