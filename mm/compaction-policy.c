@@ -82,19 +82,24 @@ void cpol_backoff_succeeded(struct cpol_backoff *b, int order, bool allocated)
 }
 
 /**
- * cpol_backoff_exhausted - has the backoff run its longest course?
- * @b: the zone's backoff state.
+ * cpol_backoff_exhausted - has the backoff for @order run its longest course?
+ * @b:     the zone's backoff state.
+ * @order: the order asked for.
  *
- * True once the window is at its maximum and has been used up: compaction
- * has failed CPOL_MAX_BACKOFF_SHIFT times in a row and is about to be tried
- * again.  The allocator's retry logic uses this to give a restarting
- * compaction a full run rather than treat it as hopeless.
+ * True once the window is at its maximum and has been used up for an order
+ * that failed: compaction has failed CPOL_MAX_BACKOFF_SHIFT times in a row
+ * and is about to be tried again.  The engine then gives it a full run
+ * (cached positions and skip hints cleared) rather than treat it as
+ * hopeless.  An order below the failed one was never backed off, so it is
+ * never restarting.
  *
  * Context: any.
- * Return: true if the next request starts after the longest backoff.
+ * Return: true if this request starts after the longest backoff.
  */
-bool cpol_backoff_exhausted(const struct cpol_backoff *b)
+bool cpol_backoff_exhausted(const struct cpol_backoff *b, int order)
 {
+	if (order < b->order_failed)
+		return false;
 	return b->shift == CPOL_MAX_BACKOFF_SHIFT &&
 	       b->considered >= 1U << b->shift;
 }

@@ -50,7 +50,7 @@ struct cpol_backoff {
 bool cpol_backoff_holds(struct cpol_backoff *b, int order);
 void cpol_backoff_failed(struct cpol_backoff *b, int order);
 void cpol_backoff_succeeded(struct cpol_backoff *b, int order, bool allocated);
-bool cpol_backoff_exhausted(const struct cpol_backoff *b);
+bool cpol_backoff_exhausted(const struct cpol_backoff *b, int order);
 
 /* ===================================================================== */
 /* Suitability: is compaction the right tool for this request?           */

@@ -99,7 +99,7 @@ static void backoff_success(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, cpol_backoff_holds(&b, 9));
 }
 
-/* Exhausted only with the longest window used up. */
+/* Exhausted only with the longest window used up, and only for failed orders. */
 static void backoff_exhausted(struct kunit *test)
 {
 	struct cpol_backoff b = { .order_failed = 10 };
@@ -108,13 +108,15 @@ static void backoff_exhausted(struct kunit *test)
 	for (k = 0; k < CPOL_MAX_BACKOFF_SHIFT; k++) {
 		cpol_backoff_failed(&b, 9);
 		held_in_a_row(&b, 9);
-		KUNIT_EXPECT_EQ(test, cpol_backoff_exhausted(&b),
+		KUNIT_EXPECT_EQ(test, cpol_backoff_exhausted(&b, 9),
 				k + 1 == CPOL_MAX_BACKOFF_SHIFT);
 	}
+	/* an order that never failed is not restarting */
+	KUNIT_EXPECT_FALSE(test, cpol_backoff_exhausted(&b, 8));
 	cpol_backoff_failed(&b, 9);
-	KUNIT_EXPECT_FALSE(test, cpol_backoff_exhausted(&b));
+	KUNIT_EXPECT_FALSE(test, cpol_backoff_exhausted(&b, 9));
 	cpol_backoff_holds(&b, 9);
-	KUNIT_EXPECT_FALSE(test, cpol_backoff_exhausted(&b));
+	KUNIT_EXPECT_FALSE(test, cpol_backoff_exhausted(&b, 9));
 }
 
 /* ===================================================================== */
