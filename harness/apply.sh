@@ -45,7 +45,9 @@ overlay_files() {
 	for d in $overlay_dirs; do
 		[ -d "$d" ] || continue
 		if git rev-parse --git-dir >/dev/null 2>&1; then
-			git ls-files -co --exclude-standard -- "$d"
+			# tracked files deleted from the work tree are not ours any more
+			git ls-files -co --exclude-standard -- "$d" |
+				while read -r f; do [ ! -f "$f" ] || echo "$f"; done
 		else
 			find "$d" -type f
 		fi

@@ -14,6 +14,7 @@
 #   -t SECONDS   host-side time limit                 (default 900)
 #   -M MODE      harness.mode: check | run | shell    (default check)
 #   -K           the kernel runs KUnit: its KTAP must be in the log
+#   -S SUITE     with -K: this KUnit suite must have run (repeatable)
 #   -W           add panic_on_warn=1 (test runs)
 #   -j JSON      write the counts here (see results.py)
 #
@@ -24,11 +25,13 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 kernel= initrd= log= mem=1G cpus=2 nodes=1 limit=900 mode=check kunit= warn= json=
-while getopts "k:i:l:m:c:n:t:M:KWj:" o; do
+suites=()
+while getopts "k:i:l:m:c:n:t:M:KS:Wj:" o; do
 	case $o in
 	k) kernel=$OPTARG ;; i) initrd=$OPTARG ;; l) log=$OPTARG ;;
 	m) mem=$OPTARG ;; c) cpus=$OPTARG ;; n) nodes=$OPTARG ;;
 	t) limit=$OPTARG ;; M) mode=$OPTARG ;; K) kunit=--kunit ;;
+	S) suites+=(--require-suite "$OPTARG") ;;
 	W) warn=panic_on_warn=1 ;; j) json=$OPTARG ;;
 	*) sed -n '5,20p' "$0" >&2; exit 2 ;;
 	esac
@@ -70,7 +73,7 @@ if [ $status = qemu-error ]; then
 	tail -n 20 "$log.qemu" >&2
 fi
 args=(--log "$log" --status "$status" --limit "$limit")
-[ -n "$kunit" ] && args+=("$kunit")
+[ -n "$kunit" ] && args+=("$kunit" "${suites[@]}")
 [ -n "$json" ] && args+=(--json "$json")
 [ "$mode" = check ] && args+=(--selftests)
 exec python3 "$here/results.py" "${args[@]}"

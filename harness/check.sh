@@ -20,7 +20,7 @@ ln -sfn "$(basename "$run")" "$results/latest"
 t0=$(date +%s)
 
 stamp() { echo "check: [$(( $(date +%s) - t0 ))s] $*"; }
-die() { echo "check: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+die() { echo "check: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 stamp "building the test kernel and the guest"
 make -s kernel FLAVOUR=test || die "the test kernel did not build"
@@ -34,7 +34,8 @@ HARNESS_KERNEL=$kernel HARNESS_INITRD=$initrd HARNESS_RESULTS=$run \
 
 stamp "guest: test kernel, KUnit + selftests"
 harness/boot.sh -k "$kernel" -i "$initrd" -l "$run/guest-test.log" -j "$run/guest-test.json" \
-	-m "${MEM:-1G}" -c "${CPUS:-2}" -n "${NUMA:-2}" -t "${TIMEOUT:-900}" -M check -K -W
+	-m "${MEM:-1G}" -c "${CPUS:-2}" -n "${NUMA:-2}" -t "${TIMEOUT:-900}" -M check -K -W \
+	-S compaction-policy
 
 stamp "patches"
 if make -s patches RESULTS="$results" > "$run/patches.log" 2>&1; then

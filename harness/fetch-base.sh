@@ -24,8 +24,15 @@ if [ ! -f "$deb" ]; then
 	tmp=$(mktemp -d "$debdir/dl.XXXXXX")
 	chmod 755 "$tmp"	# apt's _apt user writes here
 	get() { (cd "$tmp" && apt-get download "$pkg=$ver" >/dev/null 2>"$tmp/err"); }
+	update() {
+		local sudo=
+		[ "$(id -u)" -eq 0 ] || sudo=sudo
+		$sudo apt-get update > "$tmp/update" 2>&1 && return 0
+		cat "$tmp/update" >&2
+		die "apt-get update failed, so whether $pkg $ver is on offer is unknown"
+	}
 	# a fresh machine may have no or old package lists: update once, then retry
-	if ! get && ! { apt-get update >/dev/null 2>&1; get; }; then
+	if ! get && ! { update; get; }; then
 		cat "$tmp/err" >&2
 		echo >&2
 		echo "fetch-base: cannot get $pkg at the pinned version $ver." >&2

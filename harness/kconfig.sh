@@ -10,7 +10,10 @@
 # Kconfig silently drops what it cannot grant (an unmet dependency, a typo),
 # so afterwards every line a fragment asks for is looked up in the final
 # .config and the run fails with the list of those that did not survive.
-# Runs only when the fragments' content changed since the .config was made.
+# Configures only when the fragments' content changed since the .config was
+# made, but checks every time; with VERIFY_ONLY=1 it only checks, which the
+# Makefile does after each build too, since kbuild's syncconfig may drop an
+# option whose dependencies a patch to a Kconfig file changed.
 set -euo pipefail
 
 src=$1 obj=$2
@@ -20,17 +23,17 @@ stamp="$obj/.harness-config"
 
 mkdir -p "$obj"
 want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
-if [ -f "$obj/.config" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-	exit 0
+if [ -n "${VERIFY_ONLY:-}" ]; then
+	[ -f "$obj/.config" ] || { echo "kconfig: no $obj/.config to verify" >&2; exit 1; }
+elif [ ! -f "$obj/.config" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+	echo "kconfig: configuring $obj from ${frags[*]##*/}"
+	log="$obj/.harness-config.log"
+	{
+		make -C "$src" O="$obj" ARCH=x86_64 CC="${KCC:-gcc}" tinyconfig
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}"
+		make -C "$src" O="$obj" ARCH=x86_64 CC="${KCC:-gcc}" olddefconfig
+	} > "$log" 2>&1 || { tail -n 30 "$log" >&2; echo "kconfig: failed, see $log" >&2; exit 1; }
 fi
-
-echo "kconfig: configuring $obj from ${frags[*]##*/}"
-log="$obj/.harness-config.log"
-{
-	make -C "$src" O="$obj" ARCH=x86_64 CC="${KCC:-gcc}" tinyconfig
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}"
-	make -C "$src" O="$obj" ARCH=x86_64 CC="${KCC:-gcc}" olddefconfig
-} > "$log" 2>&1 || { tail -n 30 "$log" >&2; echo "kconfig: failed, see $log" >&2; exit 1; }
 
 # What each symbol should end as: the last fragment that names it wins, as
 # in merge_config.sh.  Fragments listed in $KCONFIG_LAX are merged but not
@@ -63,7 +66,7 @@ for sym in "${!want_line[@]}"; do
 	esac
 done
 if [ ${#missing[@]} -gt 0 ]; then
-	echo "kconfig: these options asked for by the fragments did not survive olddefconfig:" >&2
+	echo "kconfig: these options asked for by the fragments are not in $obj/.config:" >&2
 	printf '  %s\n' "${missing[@]}" | sort >&2
 	rm -f "$stamp"
 	exit 1

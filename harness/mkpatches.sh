@@ -76,7 +76,7 @@ seed "$work/check"
 count=0
 for p in "$out"/*.patch; do
 	[ -e "$p" ] || continue
-	git -C "$work/check" "${git_id[@]}" am -q "$p" || die "$(basename "$p") does not apply with git am"
+	git -C "$work/check" "${git_id[@]}" am -q --keep-cr "$p" || die "$(basename "$p") does not apply with git am"
 	count=$((count + 1))
 done
 bad=0

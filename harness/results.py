@@ -9,8 +9,8 @@ with the part of the log that shows it:
     task or an RCU stall (SPLATS below);
   * a hang: QEMU still running at the host-side time limit (--status timeout);
   * a log cut short: no HARNESS_DONE line, which /init prints last;
-  * missing results: no KUnit KTAP when --kunit, no selftest block when
-    --selftests;
+  * missing results: no KUnit KTAP when --kunit, a --require-suite that
+    did not run, no selftest block when --selftests;
   * any failed or crashed KUnit case or selftest.
 
 KUnit's KTAP and the selftests' block (KTAP too, written by our /init) are
@@ -95,8 +95,8 @@ def parse_ktap(kp, lines, what):
 	return test
 
 
-def judge(lines, status, limit, want_kunit, want_selftests, kp):
-	"""Return (counts dict, problems list)."""
+def judge(lines, status, limit, want_kunit, want_selftests, kp, suites=()):
+	"""Return (counts dict, problems list).  @suites: KUnit suites that must have run."""
 	counts = {'passed': 0, 'failed': 0, 'skipped': 0}
 	problems = []
 
@@ -132,7 +132,14 @@ def judge(lines, status, limit, want_kunit, want_selftests, kp):
 			counts['failed'] += 1
 			problems.append('KUnit: no KTAP output in the log: did the kernel run its tests?')
 		else:
-			take(parse_ktap(kp, boot_part, 'KUnit'), 'KUnit')
+			kunit = parse_ktap(kp, boot_part, 'KUnit')
+			take(kunit, 'KUnit')
+			ran = {t.name for t in kunit.subtests}
+			for name in suites:
+				if name not in ran:
+					counts['failed'] += 1
+					problems.append(f'KUnit: suite {name} did not run (is its '
+							'config option still on?)')
 
 	if want_selftests:
 		if begin is None:
@@ -142,6 +149,7 @@ def judge(lines, status, limit, want_kunit, want_selftests, kp):
 			part = lines[begin + 1:end] if end is not None else lines[begin + 1:]
 			take(parse_ktap(kp, part, 'selftests'), 'selftests')
 			if end is None and status == 'exited':
+				counts['failed'] += 1
 				problems.append('selftests: their block never ended')
 
 	splats = find_splats(lines)
@@ -175,6 +183,8 @@ def main():
 	ap.add_argument('--status', default='exited', choices=['exited', 'timeout', 'qemu-error'])
 	ap.add_argument('--limit', default='?')
 	ap.add_argument('--kunit', action='store_true', help='KUnit KTAP must be present')
+	ap.add_argument('--require-suite', action='append', default=[], metavar='NAME',
+			help='with --kunit: this KUnit suite must be among those that ran')
 	ap.add_argument('--selftests', action='store_true', help='the selftest block must be present')
 	ap.add_argument('--json', help='write the counts and problems here')
 	args = ap.parse_args()
@@ -183,7 +193,7 @@ def main():
 	with open(args.log, encoding='utf-8', errors='replace') as f:
 		lines = [l.rstrip('\r\n').replace('\r', '') for l in f]
 	counts, problems = judge(lines, args.status, args.limit, args.kunit,
-				 args.selftests, kp)
+				 args.selftests, kp, args.require_suite)
 	for p in problems:
 		print('results: FAIL: ' + p)
 	verdict = 'FAIL' if counts['failed'] else 'ok'

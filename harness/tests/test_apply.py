@@ -122,6 +122,17 @@ class ApplyTest(unittest.TestCase):
 		self.assertEqual(read(f'{self.tree}/mm/page_alloc.c'), 'line 1\nline 2\nline 3\n')
 		self.assertFalse(os.path.exists(f'{self.tree}/include/linux/ours.h'))
 
+	def test_deleted_tracked_file_goes_back_to_base(self):
+		# in a git checkout, a tracked file deleted from the work tree is no longer ours
+		git = ['git', '-C', self.repo, '-c', 'user.name=t', '-c', 'user.email=t@t']
+		subprocess.run(git + ['init', '-q'], check=True)
+		subprocess.run(git + ['add', '-A'], check=True)
+		subprocess.run(git + ['commit', '-qm', 'toy'], check=True)
+		self.apply()
+		os.remove(os.path.join(self.repo, 'mm/compaction.c'))
+		self.apply()
+		self.assertEqual(read(f'{self.tree}/mm/compaction.c'), 'upstream engine\n')
+
 	def test_bad_patch_is_named(self):
 		write(os.path.join(self.base, 'mm/page_alloc.c'), 'something else\n')
 		p = self.apply(ok=False)

@@ -25,6 +25,8 @@ class RealBootTest(unittest.TestCase):
 			cmd.append('-W')
 		cmd += ['--', *extra]
 		p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+		with open(log, encoding='utf-8', errors='replace') as f:
+			self.console = f.read()
 		return p.returncode, p.stdout + p.stderr
 
 	def test_panic_fails_the_run(self):
@@ -43,6 +45,7 @@ class RealBootTest(unittest.TestCase):
 
 	def test_hang_fails_the_run(self):
 		rc, out = self.boot('hang', 'hang', 20)
+		self.assertIn('harness: hanging on purpose', self.console)	# the guest got there
 		self.assertNotEqual(rc, 0, out)
 		self.assertIn('FAIL: hang: the guest was still running at the 20s time limit', out)
 

@@ -33,7 +33,7 @@ class PatchesTest(unittest.TestCase):
 				      capture_output=True, text=True, check=False, cwd=self.tmp,
 				      env=dict(os.environ, **env))
 
-	def test_series_then_ours_apply_and_reproduce(self):
+	def test_ours_then_series_apply_and_reproduce(self):
 		p = self.mkpatches()
 		self.assertEqual(p.returncode, 0, p.stderr)
 		names = sorted(os.listdir(self.out))

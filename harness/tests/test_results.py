@@ -75,6 +75,17 @@ class RecordedLogTest(unittest.TestCase):
 		self.assertNotEqual(rc, 0, out)
 		self.assertIn('FAIL: hang: the guest was still running at the 20s time limit', out)
 
+	def test_required_suite_ran(self):
+		rc, out, c = judge('pass.log', '--kunit', '--require-suite', 'example')
+		self.assertEqual(rc, 0, out)
+
+	def test_required_suite_missing(self):
+		# pass.log predates our suite: it must not pass when the suite is required
+		rc, out, c = judge('pass.log', '--kunit', '--require-suite', 'compaction-policy')
+		self.assertNotEqual(rc, 0, out)
+		self.assertIn('KUnit: suite compaction-policy did not run', out)
+		self.assertEqual(c['failed'], 1)
+
 	def test_no_kunit_output(self):
 		rc, out, c = judge('no-kunit.log', '--kunit')
 		self.assertNotEqual(rc, 0, out)
