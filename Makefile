@@ -88,6 +88,7 @@ config: $(if $(filter stock,$(FLAVOUR)),base,tree)
 kernel: config
 	@echo "kernel: building $(FLAVOUR) in $(OBJ)"
 	@$(MAKE) -s -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="$(KCC)" -j$(JOBS) bzImage
+	@VERIFY_ONLY=1 harness/kconfig.sh $(SRC) $(OBJ) $(addprefix $(TOP)/,$(FRAGS_$(FLAVOUR)))
 	@ls -l $(BZIMAGE) | awk '{print "kernel: " $$NF " (" $$5 " bytes)"}'
 
 # UAPI headers for the static guest programs, from our tree.
@@ -116,7 +117,9 @@ run: kernel initramfs
 	@mkdir -p $(RESULTS)
 	@$(BOOT) -M run -l $(RESULTS)/run-$(FLAVOUR).log; rc=$$?; \
 	  sed -n '/=== fragmenting/,/HARNESS_DONE/p' $(RESULTS)/run-$(FLAVOUR).log | \
-	  grep -avE '^\[ *[0-9]+\.[0-9]+\]|HARNESS_DONE'; exit $$rc
+	  grep -avE '^\[ *[0-9]+\.[0-9]+\]|HARNESS_DONE'; \
+	  grep -aq 'data check: fragment exited 0' $(RESULTS)/run-$(FLAVOUR).log || \
+	    { echo "run: the kept pages did not all survive compaction"; exit 1; }; exit $$rc
 
 shell: kernel initramfs
 	@$(BOOT) -M shell
@@ -135,7 +138,8 @@ matrix: tree
 	     $(MAKE) -s -C $(OUR_TREE) O=$$obj ARCH=x86_64 CC="$(KCC)" -j$(JOBS) bzImage > $$obj.log 2>&1; then \
 	    echo "matrix: $$m: ok ($$(( $$(date +%s) - start ))s)"; \
 	  else \
-	    echo "matrix: $$m: FAILED, see $$obj.log"; tail -n 20 $$obj.log; fail="$$fail $$m"; \
+	    echo "matrix: $$m: FAILED, see $$obj.log or $$obj/.harness-config.log"; \
+	    tail -n 20 $$obj.log 2>/dev/null; fail="$$fail $$m"; \
 	  fi; \
 	done; \
 	if [ -n "$$fail" ]; then echo "matrix: failed:$$fail"; exit 1; fi; echo "matrix: all of $(MATRIX) build"

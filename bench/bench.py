@@ -67,8 +67,8 @@ def parse_line(rec, tag, rest):
 		rec['scores'].append((float(t), int(score), int(ticks)))
 	elif tag == 'workload':
 		rec['workload_line'] = rest
-	elif tag == 'status':
-		rec['status'] = rest
+	elif tag == 'status' and not (rec['status'] or '').startswith('fail'):
+		rec['status'] = rest	# a failure, once said, stays
 
 
 def run_one(args, kernel, bzimage, workload, label, mem, run):

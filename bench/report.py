@@ -214,7 +214,7 @@ def main():
 	ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 	ap.add_argument('dir')
 	ap.add_argument('--base', default='stock')
-	ap.add_argument('--new', default='test')
+	ap.add_argument('--new', default='ours')
 	args = ap.parse_args()
 	with open(os.path.join(args.dir, 'runs.jsonl'), encoding='utf-8') as f:
 		recs = [json.loads(l) for l in f if l.strip()]

@@ -268,10 +268,14 @@ static void mixed(struct anon *a, unsigned long budget)
 		for (i = 0; i < MIXED_CHUNK / PAGE; i++)
 			if (write(fd, page, PAGE) != (ssize_t)PAGE)
 				die("page cache write");
-		if (c % 2)
-			ftruncate(fd, 0);
 		close(fd);
 		unmovable_bits((int)c);
+	}
+	/* only now free: had they gone at once, later chunks would refill the holes */
+	for (c = 1; c < chunks; c += 2) {
+		snprintf(name, sizeof(name), "/tmp/mixed/cache%lu", c);
+		if (truncate(name, 0))
+			perror(name);
 	}
 	punch(a);
 }
