@@ -107,14 +107,13 @@ selftests: headers
 	@harness/build-selftests.sh $(OUR_TREE) $(BUILD)/headers/usr/include $(GUEST)/selftests $(SELFTESTS)
 
 # static guest programs: ours, built against the host's libc headers
-$(GUEST)/fragment: harness/guest/fragment.c
 $(GUEST)/bench/oracle: bench/oracle.c
 $(GUEST)/bench/workload: bench/workload.c
-$(GUEST)/fragment $(GUEST)/bench/oracle $(GUEST)/bench/workload:
+$(GUEST)/bench/oracle $(GUEST)/bench/workload:
 	@mkdir -p $(dir $@)
 	gcc -static -O2 -Wall -Wextra -o $@ $<
 
-initramfs: deps selftests $(GUEST)/fragment $(GUEST)/bench/oracle $(GUEST)/bench/workload
+initramfs: deps selftests $(GUEST)/bench/oracle $(GUEST)/bench/workload
 	@cp harness/guest/init harness/guest/demo $(GUEST)/
 	@cp bench/guest-bench $(GUEST)/bench/
 	@harness/mkinitramfs.sh $(INITRAMFS) $(GUEST) $(GUEST)/selftests $(GUEST)/bench
@@ -126,7 +125,7 @@ run: kernel initramfs
 	@$(BOOT) -M run -l $(RESULTS)/run-$(FLAVOUR).log; rc=$$?; \
 	  sed -n '/=== fragmenting/,/HARNESS_DONE/p' $(RESULTS)/run-$(FLAVOUR).log | \
 	  grep -avE '^\[ *[0-9]+\.[0-9]+\]|HARNESS_DONE'; \
-	  grep -aq 'data check: fragment exited 0' $(RESULTS)/run-$(FLAVOUR).log || \
+	  grep -aq 'data check: workload exited 0' $(RESULTS)/run-$(FLAVOUR).log || \
 	    { echo "run: the kept pages did not all survive compaction"; exit 1; }; exit $$rc
 
 shell: kernel initramfs

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mkinitramfs.sh - pack the guest: static BusyBox, our /init and demo, the
-# fragment tool and the selftests, into a newc cpio archive.
+# benchmark's guest programs and the selftests, into a newc cpio archive.
 #
 # usage: mkinitramfs.sh OUT.cpio GUESTDIR SELFTESTDIR BENCHDIR
 #
-#   GUESTDIR     harness/guest sources plus the built 'fragment' binary
+#   GUESTDIR     harness/guest's init and demo
 #   SELFTESTDIR  built selftest binaries and their 'list'
 #   BENCHDIR     the benchmark's guest side: oracle, workload, guest-bench
 set -euo pipefail
@@ -27,7 +27,7 @@ for applet in $("$bb" --list); do
 	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
 done
 install -m 755 "$guest/init" "$root/init"
-install -m 755 "$guest/demo" "$guest/fragment" "$root/harness/"
+install -m 755 "$guest/demo" "$root/harness/"
 cp -a "$st"/. "$root/selftests/"
 install -m 755 "$bench"/oracle "$bench"/workload "$bench"/guest-bench "$root/bench/"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
