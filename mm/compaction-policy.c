@@ -8,6 +8,7 @@
  */
 #include <linux/minmax.h>
 #include <linux/math.h>
+#include <linux/math64.h>
 #include <linux/mmzone.h>
 
 #include "compaction-policy.h"
@@ -261,6 +262,125 @@ unsigned long cpol_restart_pfn(const struct cpol_span *s, unsigned long cached,
 	if (cached < s->start || cached >= s->end)
 		return fallback;
 	return cached;
+}
+
+/* ===================================================================== */
+/* Block choice                                                          */
+/* ===================================================================== */
+
+/**
+ * cpol_may_evacuate() - may the migrate scanner take pages from a block?
+ * @blk:   the pageblock.
+ * @rules: how strict the run is.
+ *
+ * Isolated blocks belong to someone else.  A skip hint says an earlier run
+ * found nothing to move there.  An asynchronous run only moves pages out of
+ * movable and CMA blocks, where it is most likely to empty a block without
+ * blocking; synchronous runs take movable pages from any block, which is
+ * how a block of another type that holds movable pages gets emptied.
+ *
+ * This is the place to change which blocks are emptied first.
+ *
+ * Return: true if the block may be scanned for pages to move.
+ */
+bool cpol_may_evacuate(const struct cpol_block *blk,
+		       const struct cpol_rules *rules)
+{
+	if (blk->kind == CPOL_BLOCK_ISOLATED)
+		return false;
+	if (blk->skip && !rules->ignore_skip)
+		return false;
+	if (rules->async)
+		return blk->kind == CPOL_BLOCK_MOVABLE || blk->kind == CPOL_BLOCK_CMA;
+	return true;
+}
+
+/**
+ * cpol_may_fill() - may the free scanner take free pages from a block?
+ * @blk:   the pageblock.
+ * @rules: how strict the run is.
+ *
+ * Moved pages are movable, so they go to movable or CMA blocks, where they
+ * do not mix types.  A block that is (nearly) one free page would be handed
+ * out whole by the allocator and turned movable anyway, so it is fair game.
+ * The skip hint is not looked at: it records the migrate scanner's findings.
+ *
+ * This is the place to change where moved pages are put.
+ *
+ * Return: true if free pages of the block may be used as targets.
+ */
+bool cpol_may_fill(const struct cpol_block *blk, const struct cpol_rules *rules)
+{
+	if (blk->kind == CPOL_BLOCK_ISOLATED)
+		return false;
+	if (rules->any_target || blk->large_free)
+		return true;
+	return blk->kind == CPOL_BLOCK_MOVABLE || blk->kind == CPOL_BLOCK_CMA;
+}
+
+/* ===================================================================== */
+/* Throttling and proactive compaction                                   */
+/* ===================================================================== */
+
+/**
+ * cpol_too_many_isolated() - should isolation wait for migration to catch up?
+ * @lru:      pages on the node's LRU lists.
+ * @isolated: pages isolated from them by anyone (reclaim, compaction).
+ * @contig:   the run is for alloc_contig_range(), which must make progress
+ *            on a range it already isolated and so is allowed twice as much.
+ *
+ * Example: lru = 1000: a compaction run waits once more than 500 pages are
+ * isolated, an alloc_contig_range() run once more than 1000 are.
+ *
+ * Return: true if the caller should stop isolating for now.
+ */
+bool cpol_too_many_isolated(unsigned long lru, unsigned long isolated,
+			    bool contig)
+{
+	unsigned long limit = contig ? lru : lru / 2;
+
+	return isolated > limit;
+}
+
+/**
+ * cpol_score_marks() - the score band for a vm.compaction_proactiveness.
+ * @proactiveness: 0..100; 0 turns proactive compaction off.
+ *
+ * The low mark is 100 - proactiveness, never below 5 (a perfectly
+ * compacted node is not reachable on a live system); the high mark is ten
+ * above it, at most 100.  Example: proactiveness 20 gives [80, 90]:
+ * kcompactd starts above 90 and stops at 80.
+ *
+ * Return: the band.
+ */
+struct cpol_score_marks cpol_score_marks(unsigned int proactiveness)
+{
+	struct cpol_score_marks m;
+
+	m.low = max(100U - min(proactiveness, 100U), 5U);
+	m.high = min(m.low + 10, 100U);
+	return m;
+}
+
+/**
+ * cpol_zone_score() - a zone's share of its node's fragmentation score.
+ * @extfrag:    the zone's external fragmentation for the huge page order,
+ *              0..100 (extfrag_for_order()).
+ * @zone_pages: pages present in the zone.
+ * @node_pages: pages present in the node.
+ *
+ * A zone counts in proportion to its size, so a small fragmented DMA zone
+ * does not wake kcompactd for a large healthy node.  The node's score is
+ * the sum over its zones.  Example: 80 over a zone of 3/4 of the node = 60.
+ *
+ * Return: the weighted score, 0..100.
+ */
+unsigned int cpol_zone_score(unsigned int extfrag, unsigned long zone_pages,
+			     unsigned long node_pages)
+{
+	if (!node_pages)
+		return 0;
+	return div64_ul((u64)min(extfrag, 100U) * zone_pages, node_pages);
 }
 
 #ifdef CONFIG_COMPACTION_KUNIT_TEST

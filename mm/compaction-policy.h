@@ -103,4 +103,73 @@ bool cpol_scanners_met(const struct cpol_span *s, unsigned long migrate_pfn,
 unsigned long cpol_restart_pfn(const struct cpol_span *s, unsigned long cached,
 			       unsigned long fallback);
 
+/* ===================================================================== */
+/* Block choice: which pageblocks to empty, which to fill                */
+/* ===================================================================== */
+
+/**
+ * enum cpol_block_kind - a pageblock as the block choice sees it.
+ * @CPOL_BLOCK_MOVABLE:  a MIGRATE_MOVABLE pageblock.
+ * @CPOL_BLOCK_CMA:      a MIGRATE_CMA pageblock.
+ * @CPOL_BLOCK_OTHER:    unmovable, reclaimable or high-atomic.
+ * @CPOL_BLOCK_ISOLATED: MIGRATE_ISOLATE: someone else owns it now.
+ */
+enum cpol_block_kind {
+	CPOL_BLOCK_MOVABLE,
+	CPOL_BLOCK_CMA,
+	CPOL_BLOCK_OTHER,
+	CPOL_BLOCK_ISOLATED,
+};
+
+/**
+ * struct cpol_block - what the engine knows of a pageblock when it asks.
+ * @kind:       its migratetype, as above.
+ * @skip:       the pageblock skip hint is set.
+ * @large_free: it starts with a free page of at least half a pageblock,
+ *              which the allocator would hand out as a whole block.
+ */
+struct cpol_block {
+	enum cpol_block_kind kind;
+	bool skip;
+	bool large_free;
+};
+
+/**
+ * struct cpol_rules - how strict a run is about blocks.
+ * @async:       asynchronous run: only cheap, likely wins.
+ * @ignore_skip: scan blocks whose skip hint is set.
+ * @any_target:  take free pages from blocks of any migratetype.
+ */
+struct cpol_rules {
+	bool async;
+	bool ignore_skip;
+	bool any_target;
+};
+
+bool cpol_may_evacuate(const struct cpol_block *blk,
+		       const struct cpol_rules *rules);
+bool cpol_may_fill(const struct cpol_block *blk,
+		   const struct cpol_rules *rules);
+
+/* ===================================================================== */
+/* Throttling and proactive compaction                                   */
+/* ===================================================================== */
+
+bool cpol_too_many_isolated(unsigned long lru, unsigned long isolated,
+			    bool contig);
+
+/**
+ * struct cpol_score_marks - the fragmentation score band of a node.
+ * @low:  proactive compaction of a zone stops at or below this score.
+ * @high: proactive compaction of a node starts above this score.
+ */
+struct cpol_score_marks {
+	unsigned int low;
+	unsigned int high;
+};
+
+struct cpol_score_marks cpol_score_marks(unsigned int proactiveness);
+unsigned int cpol_zone_score(unsigned int extfrag, unsigned long zone_pages,
+			     unsigned long node_pages);
+
 #endif /* _MM_COMPACTION_POLICY_H */
