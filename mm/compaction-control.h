@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The state of one compaction run, shared by the engine (mm/compaction.c)
+ * and its two outside users in mm/page_alloc.c: alloc_contig_range(), which
+ * drives the scanners over a pfn range of its own, and the buddy allocator's
+ * free path, which hands a freshly merged page straight to a waiting direct
+ * compactor (capture).
+ *
+ * A run is described by three parts that change at different times:
+ *
+ *   struct compact_request  what is asked, by whom and how hard; set up
+ *                           once by the caller and never changed by the
+ *                           engine (except gfp_mask by alloc_contig_range
+ *                           before the run starts).
+ *   struct compact_cursor   where the two scanners are.
+ *   struct compact_stats    what the run did, for counters and tracepoints.
+ *
+ * plus the two page lists the scanners fill.
+ *
+ * Lock legend for every field below:
+ *   (c)  constant for the whole run
+ *   (r)  private to the task doing the run: no lock
+ *   (z)  written under zone->lock by the free path (capture only)
+ */
+#ifndef _MM_COMPACTION_CONTROL_H
+#define _MM_COMPACTION_CONTROL_H
+
+#include <linux/compaction.h>
+#include <linux/list.h>
+#include <linux/migrate_mode.h>
+#include <linux/mmzone.h>
+
+/**
+ * enum compact_reason - who asked for a compaction run.
+ * @COMPACT_REASON_DIRECT:    an allocation in its slow path
+ *                            (try_to_compact_pages()).
+ * @COMPACT_REASON_KCOMPACTD: kcompactd, woken by kswapd for an order.
+ * @COMPACT_REASON_PROACTIVE: kcompactd on its own, because the node's
+ *                            fragmentation score is above the watermark
+ *                            set by vm.compaction_proactiveness.
+ * @COMPACT_REASON_MANUAL:    a write to /proc/sys/vm/compact_memory or to
+ *                            /sys/devices/system/node/nodeN/compact.
+ * @COMPACT_REASON_CONTIG:    alloc_contig_range() (CMA, gigantic pages),
+ *                            which uses the scanners but not the zone loop.
+ *
+ * The reason decides when a run is finished (an order to satisfy, a score
+ * to reach, or the whole zone) and which counters it feeds.
+ */
+enum compact_reason {
+	COMPACT_REASON_DIRECT,
+	COMPACT_REASON_KCOMPACTD,
+	COMPACT_REASON_PROACTIVE,
+	COMPACT_REASON_MANUAL,
+	COMPACT_REASON_CONTIG,
+};
+
+/*
+ * Request flags, in compact_request.flags.
+ *
+ * COMPACT_F_WHOLE_ZONE: start both scanners at the zone's ends rather than
+ *	where the last run left them.
+ * COMPACT_F_IGNORE_SKIP: scan pageblocks that carry the skip hint.
+ * COMPACT_F_NO_SET_SKIP: leave skip hints and the zone's cached scanner
+ *	positions alone (the run covers a range that is not the zone's).
+ * COMPACT_F_ANY_TARGET: the free scanner may take free pages from
+ *	pageblocks of any migratetype, not only movable ones.
+ */
+#define COMPACT_F_WHOLE_ZONE	BIT(0)
+#define COMPACT_F_IGNORE_SKIP	BIT(1)
+#define COMPACT_F_NO_SET_SKIP	BIT(2)
+#define COMPACT_F_ANY_TARGET	BIT(3)
+
+/**
+ * struct compact_request - what a compaction run is asked to do.
+ * @zone:            (c) the zone to compact.
+ * @gfp_mask:        (c) the allocation's gfp mask; decides which pages may
+ *                   be moved (no file pages without __GFP_FS).
+ * @order:           (c) the order wanted; -1 for runs that are not for an
+ *                   allocation (manual, proactive, contig), as the
+ *                   tracepoints have always shown it.
+ * @migratetype:     (c) migratetype of the allocation.
+ * @alloc_flags:     (c) ALLOC_* flags of the allocation (watermark choice).
+ * @highest_zoneidx: (c) highest zone the allocation may use.
+ * @prio:            (c) the direct compactor's priority.
+ * @mode:            (c) how migration may block.
+ * @reason:          (c) who asked.
+ * @flags:           (c) COMPACT_F_* bits.
+ */
+struct compact_request {
+	struct zone *zone;
+	gfp_t gfp_mask;
+	int order;
+	int migratetype;
+	unsigned int alloc_flags;
+	int highest_zoneidx;
+	enum compact_priority prio;
+	enum migrate_mode mode;
+	enum compact_reason reason;
+	unsigned int flags;
+};
+
+/**
+ * struct compact_cursor - where the scanners are.
+ * @migrate_pfn: (r) next pfn the migrate scanner looks at; it moves up.
+ *               alloc_contig_range() reads it after
+ *               isolate_migratepages_range().
+ * @free_pfn:    (r) first pfn of the pageblock the free scanner works on;
+ *               it moves down, a pageblock at a time.
+ * @free_next:   (r) next pfn to look at inside that pageblock.
+ *
+ * Invariant while a run goes on: the free scanner's pageblock lies
+ * strictly above the migrate scanner's (see cpol_scanners_met()).
+ */
+struct compact_cursor {
+	unsigned long migrate_pfn;
+	unsigned long free_pfn;
+	unsigned long free_next;
+};
+
+/**
+ * struct compact_stats - what a run did.
+ * @migrate_scanned: (r) pfns the migrate scanner looked at.
+ * @free_scanned:    (r) pfns the free scanner looked at.
+ * @migrated:        (r) pages migrate_pages() moved.
+ * @failed:          (r) pages it could not move.
+ * @contended:       (r) the run stopped early for lock contention or
+ *                   need_resched() in async mode.
+ * @whole_zone:      (r) the migrate scanner started at the zone's start,
+ *                   so meeting the free scanner means the zone is done.
+ */
+struct compact_stats {
+	unsigned long migrate_scanned;
+	unsigned long free_scanned;
+	unsigned long migrated;
+	unsigned long failed;
+	bool contended;
+	bool whole_zone;
+};
+
+/**
+ * struct compact_control - one compaction run.
+ * @req:             (c) the request.
+ * @cur:             (r) the scanners.
+ * @stats:           (r) the results.
+ * @migratepages:    (r) pages isolated for migration.
+ * @nr_migratepages: (r) pages on @migratepages (base pages).
+ * @freepages:       (r) isolated free pages, one list per order.
+ * @nr_freepages:    (r) base pages on @freepages.
+ */
+struct compact_control {
+	struct compact_request req;
+	struct compact_cursor cur;
+	struct compact_stats stats;
+	struct list_head migratepages;
+	unsigned int nr_migratepages;
+	struct list_head freepages[NR_PAGE_ORDERS];
+	unsigned int nr_freepages;
+};
+
+/**
+ * struct capture_control - a direct compactor waiting for a page.
+ * @zone:        (c) only pages freed into this zone are taken.
+ * @order:       (c) only pages merged to exactly this order are taken.
+ * @migratetype: (c) the allocation's migratetype.
+ * @page:        (z) the page taken, off the free lists, not yet prepared;
+ *               set at most once by the buddy free path.
+ *
+ * Published in current->capture_control for the time of the run.
+ */
+struct capture_control {
+	struct zone *zone;
+	int order;
+	int migratetype;
+	struct page *page;
+};
+
+unsigned long isolate_freepages_range(struct compact_control *cc,
+				      unsigned long start_pfn,
+				      unsigned long end_pfn);
+int isolate_migratepages_range(struct compact_control *cc,
+			       unsigned long start_pfn, unsigned long end_pfn);
+
+#endif /* _MM_COMPACTION_CONTROL_H */

@@ -1,0 +1,2146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory compaction: move movable pages out of the way so that free pages
+ * merge into large ones.
+ *
+ * DOC: Overview
+ *
+ * A compaction run works on one zone with two scanners.  The migrate
+ * scanner walks up from the zone's start, a pageblock at a time, and
+ * isolates pages that can move.  The free scanner walks down from the
+ * zone's end and isolates free pages for them to move into.  Each batch of
+ * isolated pages goes to migrate_pages(), which asks us for a target page
+ * (compaction_target()) and gives back the ones it did not use.  The run
+ * ends when the scanners meet, or earlier when what it was asked for is
+ * there: a free page of the order an allocation needs (possibly caught on
+ * the way by the allocator's capture hook), or a fragmentation score low
+ * enough for proactive compaction.
+ *
+ * Decisions live in mm/compaction-policy.c as pure functions: deferral
+ * after failures, suitability, which blocks to empty and which to fill,
+ * isolation throttling, the proactive score band.  This file holds the
+ * mechanics: reading the zone, taking locks, isolating pages, counting.
+ *
+ * Callers: the allocator's slow path (try_to_compact_pages()), kcompactd
+ * (one per node, woken by kswapd or by its own timer for proactive work),
+ * /proc/sys/vm/compact_memory and /sys/devices/system/node/nodeN/compact,
+ * and alloc_contig_range(), which uses only the scanners.
+ *
+ * See Documentation/mm/compaction.rst for the design and the interfaces.
+ */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/cpuset.h>
+#include <linux/freezer.h>
+#include <linux/hugetlb.h>
+#include <linux/kthread.h>
+#include <linux/migrate.h>
+#include <linux/mm_inline.h>
+#include <linux/node.h>
+#include <linux/page-isolation.h>
+#include <linux/psi.h>
+#include <linux/swap.h>
+#include <linux/sysctl.h>
+#include <linux/vmstat.h>
+
+#include "internal.h"
+#include "compaction-policy.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/compaction.h>
+
+#ifdef CONFIG_COMPACTION
+#define count_compact_events(item, n)	count_vm_events(item, n)
+#else
+#define count_compact_events(item, n)	do { } while (0)
+#endif
+
+/* Pages isolated for migration in one batch. */
+#define COMPACT_BATCH		COMPACT_CLUSTER_MAX
+
+/* The scanners look for a reason to stop every this many pfns. */
+#define COMPACT_CHECK_EVERY	SWAP_CLUSTER_MAX
+
+#if defined CONFIG_COMPACTION || defined CONFIG_CMA
+
+/* ===================================================================== */
+/* Small helpers on a run                                                */
+/* ===================================================================== */
+
+static bool run_is_async(const struct compact_control *cc)
+{
+	return cc->req.mode == MIGRATE_ASYNC;
+}
+
+static bool run_is_contig(const struct compact_control *cc)
+{
+	return cc->req.reason == COMPACT_REASON_CONTIG;
+}
+
+/*
+ * Should a scanner stop?  Called every COMPACT_CHECK_EVERY pfns with no
+ * lock held.  An asynchronous run gives up the CPU by giving up the run;
+ * a synchronous one reschedules and goes on.
+ */
+static bool run_should_stop(struct compact_control *cc)
+{
+	if (fatal_signal_pending(current)) {
+		cc->stats.contended = true;
+		return true;
+	}
+	if (need_resched()) {
+		if (run_is_async(cc)) {
+			cc->stats.contended = true;
+			return true;
+		}
+		cond_resched();
+	}
+	return false;
+}
+
+/* ===================================================================== */
+/* Isolated free pages                                                   */
+/* ===================================================================== */
+
+static void free_lists_init(struct compact_control *cc)
+{
+	int order;
+
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		INIT_LIST_HEAD(&cc->freepages[order]);
+	cc->nr_freepages = 0;
+}
+
+/* Make an isolated free page look allocated, as the free path expects. */
+static void free_page_take(struct page *page, unsigned int order)
+{
+	post_alloc_hook(page, order, __GFP_MOVABLE);
+	set_page_refcounted(page);
+}
+
+/**
+ * free_lists_release() - give a run's unused free pages back to the buddy.
+ * @cc: the run.
+ *
+ * Context: no locks held; takes zone->lock through __free_pages().
+ * Return: the highest pfn given back, 0 if none.
+ */
+static unsigned long free_lists_release(struct compact_control *cc)
+{
+	unsigned long high = 0;
+	struct page *page, *next;
+	int order;
+
+	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+		list_for_each_entry_safe(page, next, &cc->freepages[order], lru) {
+			high = max(high, page_to_pfn(page));
+			list_del(&page->lru);
+			free_page_take(page, order);
+			__free_pages(page, order);
+		}
+	}
+	cc->nr_freepages = 0;
+	return high;
+}
+
+/* ===================================================================== */
+/* Free scanner: one stretch of a pageblock                              */
+/* ===================================================================== */
+
+/*
+ * Does [pfn, end) hold a free page at all?  Looked at without the zone
+ * lock, so that stretches with nothing to take cost no lock round trip.
+ */
+static bool stretch_has_buddy(unsigned long pfn, unsigned long end)
+{
+	for (; pfn < end; pfn++)
+		if (PageBuddy(pfn_to_page(pfn)))
+			return true;
+	return false;
+}
+
+/**
+ * isolate_free_stretch() - take the free pages of [@pfn, @end).
+ * @cc:     the run; pages go to its free lists.
+ * @pfn:    first pfn, inside one pageblock with @end.
+ * @end:    one past the last pfn.
+ * @strict: every pfn must be free (alloc_contig_range()); stop at the
+ *          first that is not.
+ * @next:   out: the pfn after the last one looked at.
+ *
+ * A free page may run past @end; it is taken whole.  The stretch is at
+ * most COMPACT_CHECK_EVERY pfns, which bounds the time zone->lock is held.
+ *
+ * Context: no locks held; takes zone->lock with interrupts off.  An
+ * asynchronous run only trylocks and reports contention.
+ * Return: pages taken, or -EAGAIN when the lock was contended, or -EBUSY
+ * when @strict met a pfn that is not free or the watermark refused.
+ */
+static long isolate_free_stretch(struct compact_control *cc, unsigned long pfn,
+				 unsigned long end, bool strict,
+				 unsigned long *next)
+{
+	struct zone *zone = cc->req.zone;
+	unsigned long flags, taken = 0, start = pfn;
+	long ret = 0;
+
+	*next = end;
+	if (!strict && !stretch_has_buddy(pfn, end))
+		goto out;
+
+	if (run_is_async(cc)) {
+		if (!spin_trylock_irqsave(&zone->lock, flags)) {
+			cc->stats.contended = true;
+			*next = pfn;
+			return -EAGAIN;
+		}
+	} else {
+		spin_lock_irqsave(&zone->lock, flags);
+	}
+
+	while (pfn < end) {
+		struct page *page = pfn_to_page(pfn);
+		unsigned int order;
+
+		if (!PageBuddy(page)) {
+			if (strict) {
+				ret = -EBUSY;
+				break;
+			}
+			pfn++;
+			continue;
+		}
+		order = buddy_order(page);
+		if (!__isolate_free_page(page, order)) {
+			ret = -EBUSY;
+			break;
+		}
+		list_add_tail(&page->lru, &cc->freepages[order]);
+		cc->nr_freepages += 1U << order;
+		taken += 1UL << order;
+		pfn += 1UL << order;
+	}
+	spin_unlock_irqrestore(&zone->lock, flags);
+	*next = pfn;
+out:
+	cc->stats.free_scanned += *next - start;
+	count_compact_events(COMPACTFREE_SCANNED, *next - start);
+	count_compact_events(COMPACTISOLATED, taken);
+	return ret ? ret : taken;
+}
+
+/**
+ * isolate_freepages_range() - take every free page of a pfn range.
+ * @cc:        the run (alloc_contig_range()'s); pages go to its free lists,
+ *             which this function initialises.
+ * @start_pfn: first pfn.
+ * @end_pfn:   one past the last pfn.
+ *
+ * The caller has isolated the pageblocks, so the pages stay free.  All or
+ * nothing: if one pfn is not free, everything taken is given back.
+ *
+ * Context: process context, no locks held; takes zone->lock.
+ * Return: one past the last pfn taken (a free page may reach past
+ * @end_pfn), or 0 on failure.
+ */
+unsigned long isolate_freepages_range(struct compact_control *cc,
+				      unsigned long start_pfn,
+				      unsigned long end_pfn)
+{
+	unsigned long pfn = start_pfn, next, stop;
+	long got;
+
+	free_lists_init(cc);
+	while (pfn < end_pfn) {
+		stop = min(end_pfn, round_down(pfn, COMPACT_CHECK_EVERY) +
+			   COMPACT_CHECK_EVERY);
+		if (!pageblock_pfn_to_page(pageblock_start_pfn(pfn),
+					   pageblock_end_pfn(pfn), cc->req.zone))
+			break;
+		got = isolate_free_stretch(cc, pfn, stop, true, &next);
+		if (got < 0)
+			break;
+		pfn = next;
+		cond_resched();
+	}
+	trace_mm_compaction_isolate_freepages(start_pfn, pfn, pfn - start_pfn,
+					      cc->nr_freepages);
+	if (pfn < end_pfn) {
+		free_lists_release(cc);
+		return 0;
+	}
+	return pfn;
+}
+
+/* ===================================================================== */
+/* Migrate scanner: what to do with one page                             */
+/* ===================================================================== */
+
+/**
+ * enum take_verdict - what the migrate scanner did with a pfn.
+ * @TAKE_SKIP:     nothing to do here; move on by the step given.
+ * @TAKE_ISOLATED: pages were isolated; move on by the step given.
+ * @TAKE_ABORT:    stop the scan (out of memory for hugetlb dissolution).
+ */
+enum take_verdict {
+	TAKE_SKIP,
+	TAKE_ISOLATED,
+	TAKE_ABORT,
+};
+
+static isolate_mode_t run_isolate_mode(const struct compact_control *cc)
+{
+	isolate_mode_t mode = 0;
+
+	if (run_is_async(cc))
+		mode |= ISOLATE_ASYNC_MIGRATE;
+	return mode;
+}
+
+#ifdef CONFIG_COMPACTION
+/* vm.compact_unevictable_allowed: 0/1, may mlocked pages be moved? */
+static int sysctl_compact_unevictable_allowed __read_mostly =
+	CONFIG_COMPACT_UNEVICTABLE_DEFAULT;
+#endif
+
+/* alloc_contig_range() must move everything; compaction asks the knob. */
+static bool unevictable_movable(const struct compact_control *cc)
+{
+	if (run_is_contig(cc))
+		return true;
+#ifdef CONFIG_COMPACTION
+	return READ_ONCE(sysctl_compact_unevictable_allowed);
+#else
+	return false;
+#endif
+}
+
+/* The step over a compound page starting at or around @page. */
+static unsigned long compound_step(struct page *page)
+{
+	unsigned int order;
+
+	if (!PageHead(page))
+		return 1;
+	order = compound_order(page);
+	return order <= MAX_PAGE_ORDER ? 1UL << order : 1;
+}
+
+/* Put @nr pages that were just isolated on the run's list. */
+static void take_onto_list(struct compact_control *cc, struct list_head *lru,
+			   unsigned long nr)
+{
+	list_add(lru, &cc->migratepages);
+	cc->nr_migratepages += nr;
+}
+
+/*
+ * A hugetlb page: only alloc_contig_range() moves or dissolves them;
+ * compaction for the buddy allocator steps over.
+ */
+static enum take_verdict take_hugetlb(struct compact_control *cc,
+				      struct page *page, unsigned long *step)
+{
+	struct folio *folio = page_folio(page);
+	int err;
+
+	*step = compound_step(page);
+	if (!run_is_contig(cc))
+		return TAKE_SKIP;
+
+	err = isolate_or_dissolve_huge_page(page, &cc->migratepages);
+	if (err == -ENOMEM)
+		return TAKE_ABORT;
+	if (err)
+		return TAKE_SKIP;
+	if (!PageHuge(page)) {
+		/* Dissolved: its pages are free now, in an isolated block. */
+		*step = 1;
+		return TAKE_SKIP;
+	}
+	*step = folio_nr_pages(folio) - folio_page_idx(folio, page);
+	cc->nr_migratepages += folio_nr_pages(folio);
+	return TAKE_ISOLATED;
+}
+
+/* A page that is not on the LRU but registered movable_operations. */
+static enum take_verdict take_movable_ops(struct compact_control *cc,
+					  struct page *page)
+{
+	if (!__PageMovable(page) || PageIsolated(page))
+		return TAKE_SKIP;
+	if (!isolate_movable_page(page, run_isolate_mode(cc)))
+		return TAKE_SKIP;
+	take_onto_list(cc, &page->lru, 1);
+	return TAKE_ISOLATED;
+}
+
+/*
+ * Can an asynchronous run move this dirty folio without blocking?  Only if
+ * it has no mapping or the mapping migrates folios itself.  The folio lock
+ * keeps the mapping from going away while we look.
+ */
+static bool dirty_folio_moves_async(struct folio *folio)
+{
+	struct address_space *mapping;
+	bool ok;
+
+	if (!folio_trylock(folio))
+		return false;
+	mapping = folio_mapping(folio);
+	ok = !mapping || mapping->a_ops->migrate_folio;
+	folio_unlock(folio);
+	return ok;
+}
+
+/*
+ * Checks on an LRU folio we hold a reference on, before taking it off the
+ * LRU: would moving it be allowed, and could it succeed?
+ */
+static bool lru_folio_movable(struct compact_control *cc, struct folio *folio)
+{
+	struct address_space *mapping = folio_mapping(folio);
+
+	if (!folio_test_lru(folio))
+		return false;
+	/* Pinned anonymous memory: more references than mappings (+ ours). */
+	if (!mapping && folio_ref_count(folio) - 1 > folio_mapcount(folio))
+		return false;
+	/* Without __GFP_FS, filesystem pages may need locks we hold. */
+	if (mapping && !(cc->req.gfp_mask & __GFP_FS))
+		return false;
+	if (folio_test_unevictable(folio) && !unevictable_movable(cc))
+		return false;
+	if (run_is_async(cc)) {
+		if (folio_test_writeback(folio))
+			return false;
+		if (folio_test_dirty(folio) && !dirty_folio_moves_async(folio))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Would moving a large folio help the run?  Not if it is already as large
+ * as the page asked for: moving it frees nothing bigger.
+ */
+static bool large_folio_worth_moving(struct compact_control *cc,
+				     unsigned int order)
+{
+	if (run_is_contig(cc) || cc->req.order < 0)
+		return true;
+	return order < cc->req.order;
+}
+
+/* A page that may be on an LRU list. */
+static enum take_verdict take_lru(struct compact_control *cc,
+				  struct page *page, unsigned long *step)
+{
+	struct folio *folio;
+	long nr;
+
+	folio = folio_get_nontail_page(page);
+	if (!folio)
+		return TAKE_SKIP;
+	nr = folio_nr_pages(folio);
+	if (!lru_folio_movable(cc, folio) ||
+	    (nr > 1 && !large_folio_worth_moving(cc, folio_order(folio))) ||
+	    !folio_isolate_lru(folio)) {
+		*step = nr;
+		folio_put(folio);
+		return TAKE_SKIP;
+	}
+	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
+			    nr);
+	take_onto_list(cc, &folio->lru, nr);
+	folio_put(folio);
+	*step = nr;
+	return TAKE_ISOLATED;
+}
+
+/**
+ * take_page() - look at one pfn and isolate what can be moved from it.
+ * @cc:   the run.
+ * @page: the page at the pfn; its pageblock is valid and in the zone.
+ * @step: out: how many pfns the scanner may move on by (a free page or a
+ *        folio is stepped over whole).
+ *
+ * Everything here is read without the zone lock and may change under us;
+ * the isolation helpers recheck under the locks that matter.
+ *
+ * Context: process context, no locks held; may sleep in a synchronous run.
+ * Return: the verdict.
+ */
+static enum take_verdict take_page(struct compact_control *cc,
+				   struct page *page, unsigned long *step)
+{
+	*step = 1;
+	if (PageBuddy(page)) {
+		unsigned long order = buddy_order_unsafe(page);
+
+		if (order > 0 && order <= MAX_PAGE_ORDER)
+			*step = 1UL << order;
+		return TAKE_SKIP;
+	}
+	if (PageHuge(page))
+		return take_hugetlb(cc, page, step);
+	if (PageHead(page) && !large_folio_worth_moving(cc, compound_order(page))) {
+		*step = compound_step(page);
+		return TAKE_SKIP;
+	}
+	if (!PageLRU(page))
+		return take_movable_ops(cc, page);
+	return take_lru(cc, page, step);
+}
+
+/* ===================================================================== */
+/* Migrate scanner: a stretch of pfns                                    */
+/* ===================================================================== */
+
+/*
+ * Too many pages isolated on the node?  Wait for migration and reclaim to
+ * put some back, unless this run holds isolated pages itself (it must
+ * migrate them first) or may not sleep.
+ *
+ * Return: 0 to go on, -EAGAIN to come back later, -EINTR on a fatal signal.
+ */
+static int wait_for_isolation_room(struct compact_control *cc)
+{
+	pg_data_t *pgdat = cc->req.zone->zone_pgdat;
+
+	for (;;) {
+		unsigned long lru, isolated;
+
+		lru = node_page_state(pgdat, NR_ACTIVE_FILE) +
+		      node_page_state(pgdat, NR_INACTIVE_FILE) +
+		      node_page_state(pgdat, NR_ACTIVE_ANON) +
+		      node_page_state(pgdat, NR_INACTIVE_ANON);
+		isolated = node_page_state(pgdat, NR_ISOLATED_FILE) +
+			   node_page_state(pgdat, NR_ISOLATED_ANON);
+		if (!cpol_too_many_isolated(lru, isolated, run_is_contig(cc)))
+			return 0;
+		if (cc->nr_migratepages || run_is_async(cc))
+			return -EAGAIN;
+		reclaim_throttle(pgdat, VMSCAN_THROTTLE_ISOLATED);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+}
+
+/**
+ * isolate_migrate_stretch() - isolate movable pages from [@pfn, @end).
+ * @cc:  the run; pages go to cc->migratepages.
+ * @pfn: first pfn; [@pfn, @end) lies inside one valid pageblock.
+ * @end: one past the last pfn.
+ * @isolated: out: pages isolated by this call.
+ *
+ * Stops early when a batch is full (COMPACT_BATCH pages), on contention or
+ * a fatal signal.  Holds no lock between pages: LRU isolation takes the
+ * lruvec lock per folio.
+ *
+ * Context: process context, no locks held; may sleep if synchronous.
+ * Return: the next pfn to look at.  *@isolated is the number of pages
+ * isolated, or -ENOMEM if a hugetlb page could not be dissolved.
+ */
+static unsigned long isolate_migrate_stretch(struct compact_control *cc,
+					     unsigned long pfn,
+					     unsigned long end, long *isolated)
+{
+	unsigned long start = pfn, step, looked = 0;
+	unsigned long before = cc->nr_migratepages;
+
+	*isolated = 0;
+	while (pfn < end) {
+		if (++looked % COMPACT_CHECK_EVERY == 0 && run_should_stop(cc))
+			break;
+		switch (take_page(cc, pfn_to_page(pfn), &step)) {
+		case TAKE_ABORT:
+			*isolated = -ENOMEM;
+			goto out;
+		case TAKE_ISOLATED:
+		case TAKE_SKIP:
+			break;
+		}
+		/* A step may overshoot @end (a folio crossing it). */
+		pfn = min(pfn + step, max(end, pfn + 1));
+		if (cc->nr_migratepages >= COMPACT_BATCH)
+			break;
+	}
+	*isolated = cc->nr_migratepages - before;
+out:
+	cc->stats.migrate_scanned += pfn - start;
+	count_compact_events(COMPACTMIGRATE_SCANNED, pfn - start);
+	if (*isolated > 0)
+		count_compact_events(COMPACTISOLATED, *isolated);
+	trace_mm_compaction_isolate_migratepages(start, pfn, pfn - start,
+						 max(*isolated, 0L));
+	return pfn;
+}
+
+/**
+ * isolate_migratepages_range() - isolate a batch of movable pages of a range.
+ * @cc:        the run (alloc_contig_range()'s), reason COMPACT_REASON_CONTIG.
+ * @start_pfn: first pfn.
+ * @end_pfn:   one past the last pfn, in the same zone.
+ *
+ * Isolates up to a batch of pages onto cc->migratepages and leaves
+ * cc->cur.migrate_pfn at the next pfn to look at.  Pageblocks that are not
+ * wholly in the zone are stepped over.
+ *
+ * Context: process context, no locks held; may sleep.
+ * Return: 0, or -EAGAIN (too many pages isolated, try again after
+ * migrating), -EINTR (fatal signal), -ENOMEM (a hugetlb page could not be
+ * dissolved).
+ */
+int isolate_migratepages_range(struct compact_control *cc,
+			       unsigned long start_pfn, unsigned long end_pfn)
+{
+	unsigned long pfn = start_pfn;
+	int err = 0;
+
+	while (pfn < end_pfn && cc->nr_migratepages < COMPACT_BATCH) {
+		unsigned long stop = min(pageblock_end_pfn(pfn), end_pfn);
+		long isolated;
+
+		err = wait_for_isolation_room(cc);
+		if (err)
+			break;
+		if (!pageblock_pfn_to_page(pageblock_start_pfn(pfn),
+					   pageblock_end_pfn(pfn), cc->req.zone)) {
+			pfn = stop;
+			continue;
+		}
+		pfn = isolate_migrate_stretch(cc, pfn, stop, &isolated);
+		if (isolated == -ENOMEM) {
+			err = -ENOMEM;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+	}
+	cc->cur.migrate_pfn = pfn;
+	return err;
+}
+
+#endif /* CONFIG_COMPACTION || CONFIG_CMA */
+
+#ifdef CONFIG_COMPACTION
+
+/* ===================================================================== */
+/* Non-LRU movable pages (zsmalloc, balloon, z3fold)                     */
+/* ===================================================================== */
+
+/**
+ * PageMovable() - does a locked page have movable_operations?
+ * @page: the page, locked by the caller.
+ *
+ * Return: true if @page was registered with __SetPageMovable() and not
+ * cleared since.
+ */
+bool PageMovable(struct page *page)
+{
+	VM_BUG_ON_PAGE(!PageLocked(page), page);
+	return __PageMovable(page) && page_movable_ops(page);
+}
+
+/**
+ * __SetPageMovable() - register movable_operations for a driver's page.
+ * @page: the page, locked by the caller.
+ * @mops: how to isolate, migrate and put back the page.
+ *
+ * The operations are kept in page->mapping, tagged PAGE_MAPPING_MOVABLE.
+ */
+void __SetPageMovable(struct page *page, const struct movable_operations *mops)
+{
+	VM_BUG_ON_PAGE(!PageLocked(page), page);
+	VM_BUG_ON_PAGE((unsigned long)mops & PAGE_MAPPING_MOVABLE, page);
+	page->mapping = (void *)((unsigned long)mops | PAGE_MAPPING_MOVABLE);
+}
+EXPORT_SYMBOL(__SetPageMovable);
+
+/**
+ * __ClearPageMovable() - the page may no longer move.
+ * @page: a movable page, locked by the caller.
+ *
+ * The tag stays so that an isolated page still reads as a movable-type
+ * page to migration, but with no operations it is not moved again.
+ */
+void __ClearPageMovable(struct page *page)
+{
+	VM_BUG_ON_PAGE(!PageMovable(page), page);
+	page->mapping = (void *)PAGE_MAPPING_MOVABLE;
+}
+EXPORT_SYMBOL(__ClearPageMovable);
+
+/* ===================================================================== */
+/* Block choice: what the policy is told about a run and a pageblock     */
+/* ===================================================================== */
+
+static bool run_sets_hints(const struct compact_control *cc)
+{
+	return !(cc->req.flags & COMPACT_F_NO_SET_SKIP);
+}
+
+static struct cpol_rules run_rules(const struct compact_control *cc)
+{
+	return (struct cpol_rules) {
+		.async = run_is_async(cc),
+		.ignore_skip = cc->req.flags & COMPACT_F_IGNORE_SKIP,
+		.any_target = cc->req.flags & COMPACT_F_ANY_TARGET,
+	};
+}
+
+static enum cpol_block_kind block_kind(int migratetype)
+{
+	if (is_migrate_isolate(migratetype))
+		return CPOL_BLOCK_ISOLATED;
+	if (is_migrate_cma(migratetype))
+		return CPOL_BLOCK_CMA;
+	if (migratetype == MIGRATE_MOVABLE)
+		return CPOL_BLOCK_MOVABLE;
+	return CPOL_BLOCK_OTHER;
+}
+
+/*
+ * What the block choice needs to know of the pageblock holding @page.
+ * Read without locks: a stale answer costs one wasted or skipped block.
+ */
+static struct cpol_block block_census(struct page *page)
+{
+	struct cpol_block blk = {
+		.kind = block_kind(get_pageblock_migratetype(page)),
+		.skip = get_pageblock_skip(page),
+	};
+
+	if (PageBuddy(page) && buddy_order_unsafe(page) >= pageblock_order - 1)
+		blk.large_free = true;
+	return blk;
+}
+
+/* ===================================================================== */
+/* Knobs                                                                 */
+/* ===================================================================== */
+
+/* vm.compaction_proactiveness: 0..100, how hard kcompactd works unasked. */
+static unsigned int __read_mostly sysctl_compaction_proactiveness = 20;
+/* vm.extfrag_threshold: 0..1000, see cpol_judge_fragindex(). */
+static int __read_mostly sysctl_extfrag_threshold = 500;
+/* vm.compact_memory: write-only trigger; holds the last value written. */
+static int sysctl_compact_memory;
+/* vm.compact_unevictable_allowed is declared next to its user, above. */
+
+/* The order whose fragmentation the proactive score measures. */
+static unsigned int score_order(void)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	return HPAGE_PMD_ORDER;
+#else
+	return pageblock_order;
+#endif
+}
+
+/* How often an idle kcompactd looks at its node's score. */
+#define KCOMPACTD_PERIOD_MS	500
+
+/* ===================================================================== */
+/* Deferral: the zone side of cpol_backoff                               */
+/* ===================================================================== */
+
+/*
+ * The backoff state lives in struct zone (compact_considered,
+ * compact_defer_shift, compact_order_failed) where page_alloc.c and the
+ * tracepoints read it.  It is updated without a lock, as it always was:
+ * a lost update only shifts a retry by one request.
+ */
+static struct cpol_backoff zone_backoff(struct zone *zone)
+{
+	return (struct cpol_backoff) {
+		.considered = zone->compact_considered,
+		.shift = zone->compact_defer_shift,
+		.order_failed = zone->compact_order_failed,
+	};
+}
+
+static void zone_backoff_store(struct zone *zone, const struct cpol_backoff *b)
+{
+	zone->compact_considered = b->considered;
+	zone->compact_defer_shift = b->shift;
+	zone->compact_order_failed = b->order_failed;
+}
+
+/* Is compaction of @zone for @order held back?  Counts the request. */
+static bool compaction_deferred(struct zone *zone, int order)
+{
+	struct cpol_backoff b = zone_backoff(zone);
+	bool held = cpol_backoff_holds(&b, order);
+
+	zone_backoff_store(zone, &b);
+	if (held)
+		trace_mm_compaction_deferred(zone, order);
+	return held;
+}
+
+/* A run for @order failed in @zone: widen the window. */
+static void defer_compaction(struct zone *zone, int order)
+{
+	struct cpol_backoff b = zone_backoff(zone);
+
+	cpol_backoff_failed(&b, order);
+	zone_backoff_store(zone, &b);
+	trace_mm_compaction_defer_compaction(zone, order);
+}
+
+/**
+ * compaction_defer_reset() - compaction for @order did some good in @zone.
+ * @zone:          the zone.
+ * @order:         the order compacted for.
+ * @alloc_success: the allocation did succeed (not just look likely to).
+ *
+ * Orders up to @order are no longer held back; on a real allocation the
+ * backoff window closes altogether.
+ *
+ * Context: any; no locks needed.
+ */
+void compaction_defer_reset(struct zone *zone, int order, bool alloc_success)
+{
+	struct cpol_backoff b = zone_backoff(zone);
+
+	cpol_backoff_succeeded(&b, order, alloc_success);
+	zone_backoff_store(zone, &b);
+	trace_mm_compaction_defer_reset(zone, order);
+}
+
+/* After the longest backoff, a run starts over with fresh hints. */
+static bool compaction_restarting(struct zone *zone, int order)
+{
+	struct cpol_backoff b = zone_backoff(zone);
+
+	return cpol_backoff_exhausted(&b, order);
+}
+
+/* ===================================================================== */
+/* Skip hints and cached scanner positions                               */
+/* ===================================================================== */
+
+static struct cpol_span zone_span(struct zone *zone)
+{
+	return (struct cpol_span) {
+		.start = zone->zone_start_pfn,
+		.end = zone_end_pfn(zone),
+		.block_order = pageblock_order,
+	};
+}
+
+static void reset_cached_positions(struct zone *zone)
+{
+	struct cpol_span span = zone_span(zone);
+
+	zone->compact_cached_migrate_pfn[0] = span.start;
+	zone->compact_cached_migrate_pfn[1] = span.start;
+	zone->compact_cached_free_pfn = cpol_free_scanner_start(&span);
+}
+
+/*
+ * Forget every skip hint of @zone and start both scanners anew.
+ * O(pageblocks of the zone); reschedules between blocks.
+ */
+static void zone_forget_hints(struct zone *zone)
+{
+	unsigned long pfn, end = zone_end_pfn(zone);
+
+	for (pfn = pageblock_start_pfn(zone->zone_start_pfn); pfn < end;
+	     pfn += pageblock_nr_pages) {
+		struct page *page = pfn_to_online_page(pfn);
+
+		if (page && zone_spans_pfn(zone, pfn) && page_zone(page) == zone)
+			clear_pageblock_skip(page);
+		if (!(pfn >> pageblock_order & 63))
+			cond_resched();
+	}
+	reset_cached_positions(zone);
+}
+
+/**
+ * reset_isolation_suitable() - forget skip hints a direct compaction left.
+ * @pgdat: the node.
+ *
+ * kswapd calls this before it sleeps: once reclaim has balanced the node,
+ * blocks that held nothing movable may now hold something.  Only zones
+ * where a direct compaction run went through the whole zone are reset.
+ *
+ * Context: process context (kswapd); may sleep.
+ */
+void reset_isolation_suitable(pg_data_t *pgdat)
+{
+	int i;
+
+	for (i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *zone = &pgdat->node_zones[i];
+
+		if (!populated_zone(zone) || !zone->compact_blockskip_flush)
+			continue;
+		zone->compact_blockskip_flush = false;
+		zone_forget_hints(zone);
+	}
+}
+
+/* The migrate scanner got past @pfn: the next run of this kind starts there. */
+static void cache_migrate_pfn(struct compact_control *cc, unsigned long pfn)
+{
+	struct zone *zone = cc->req.zone;
+	int sync = !run_is_async(cc);
+
+	if (!run_sets_hints(cc))
+		return;
+	if (pfn > zone->compact_cached_migrate_pfn[sync])
+		zone->compact_cached_migrate_pfn[sync] = pfn;
+	/* An asynchronous run also moves the synchronous runs' start. */
+	if (!sync && pfn > zone->compact_cached_migrate_pfn[1])
+		zone->compact_cached_migrate_pfn[1] = pfn;
+}
+
+static void cache_free_pfn(struct compact_control *cc, unsigned long pfn)
+{
+	struct zone *zone = cc->req.zone;
+
+	if (run_sets_hints(cc) && pfn < zone->compact_cached_free_pfn)
+		zone->compact_cached_free_pfn = pfn;
+}
+
+/* ===================================================================== */
+/* Suitability                                                           */
+/* ===================================================================== */
+
+/*
+ * Enough free memory to compact for @order?  The free scanner needs
+ * somewhere to put pages, so the zone must stay above its (min or low)
+ * watermark by the gap even with all of it taken.  CMA counts: moved
+ * pages are movable and may go there.
+ */
+static bool zone_has_room(struct zone *zone, int order, int highest_zoneidx,
+			  unsigned long free)
+{
+	unsigned long mark = cpol_free_needed(order, min_wmark_pages(zone),
+					      low_wmark_pages(zone));
+
+	return __zone_watermark_ok(zone, 0, mark, highest_zoneidx, ALLOC_CMA,
+				   free);
+}
+
+/**
+ * compaction_suitable() - is compacting @zone for @order worth a try?
+ * @zone:            the zone.
+ * @order:           the order wanted.
+ * @highest_zoneidx: the highest zone the allocation may use (lowmem
+ *                   reserves apply to lower zones).
+ *
+ * Worth it when the zone has room for the pages it will move (see
+ * zone_has_room()) and, for costly orders, when the fragmentation index
+ * says a failure would come from fragmentation rather than from lack of
+ * memory (vm.extfrag_threshold).
+ *
+ * Context: any; reads counters without locks.
+ * Return: true if a compaction run should be tried.
+ */
+bool compaction_suitable(struct zone *zone, int order, int highest_zoneidx)
+{
+	enum compact_result res = COMPACT_CONTINUE;
+	bool ok;
+
+	ok = zone_has_room(zone, order, highest_zoneidx,
+			   zone_page_state(zone, NR_FREE_PAGES));
+	if (!ok) {
+		res = COMPACT_SKIPPED;
+	} else if (cpol_judge_fragindex(order,
+					order > PAGE_ALLOC_COSTLY_ORDER ?
+					fragmentation_index(zone, order) : -1000,
+					READ_ONCE(sysctl_extfrag_threshold)) !=
+		   CPOL_SUITABLE) {
+		ok = false;
+		res = COMPACT_NOT_SUITABLE_ZONE;
+	}
+	trace_mm_compaction_suitable(zone, order, res);
+	return ok;
+}
+
+/**
+ * compaction_zonelist_suitable() - would more reclaim make compaction work?
+ * @ac:          the allocation's context.
+ * @order:       the order wanted.
+ * @alloc_flags: the allocation's flags (unused: room is judged at order 0).
+ *
+ * should_compact_retry() asks this after compaction was skipped: if some
+ * zone would have room once part of its reclaimable memory is reclaimed,
+ * reclaim and retry.  Only a share of the reclaimable pages is counted, so
+ * that one high-order allocation does not thrash the page cache.
+ *
+ * Return: true if some zone in the zonelist could become suitable.
+ */
+bool compaction_zonelist_suitable(struct alloc_context *ac, int order,
+				  int alloc_flags)
+{
+	struct zoneref *z;
+	struct zone *zone;
+
+	for_each_zone_zonelist_nodemask(zone, z, ac->zonelist,
+					ac->highest_zoneidx, ac->nodemask) {
+		unsigned long room;
+
+		room = zone_reclaimable_pages(zone) / order +
+		       zone_page_state_snapshot(zone, NR_FREE_PAGES);
+		if (zone_has_room(zone, order, ac->highest_zoneidx, room))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * For an allocation: already satisfiable (SUCCESS), not worth compacting
+ * (SKIPPED), or go (CONTINUE).
+ */
+static enum compact_result judge_zone_for_order(struct zone *zone, int order,
+						int highest_zoneidx,
+						unsigned int alloc_flags)
+{
+	unsigned long mark = wmark_pages(zone, alloc_flags & ALLOC_WMARK_MASK);
+
+	if (zone_watermark_ok(zone, order, mark, highest_zoneidx, alloc_flags))
+		return COMPACT_SUCCESS;
+	if (!compaction_suitable(zone, order, highest_zoneidx))
+		return COMPACT_SKIPPED;
+	return COMPACT_CONTINUE;
+}
+
+/* ===================================================================== */
+/* Proactive compaction: the fragmentation score                         */
+/* ===================================================================== */
+
+static bool kswapd_busy(pg_data_t *pgdat)
+{
+	struct task_struct *kswapd = READ_ONCE(pgdat->kswapd);
+
+	return kswapd && task_is_running(kswapd);
+}
+
+static unsigned int zone_score(struct zone *zone)
+{
+	return cpol_zone_score(extfrag_for_order(zone, score_order()),
+			       zone->present_pages,
+			       zone->zone_pgdat->node_present_pages);
+}
+
+static unsigned int node_score(pg_data_t *pgdat)
+{
+	unsigned int score = 0;
+	int i;
+
+	for (i = 0; i < MAX_NR_ZONES; i++)
+		if (populated_zone(&pgdat->node_zones[i]))
+			score += zone_score(&pgdat->node_zones[i]);
+	return score;
+}
+
+static struct cpol_score_marks score_marks(void)
+{
+	return cpol_score_marks(READ_ONCE(sysctl_compaction_proactiveness));
+}
+
+static bool node_wants_proactive(pg_data_t *pgdat)
+{
+	if (!READ_ONCE(sysctl_compaction_proactiveness) || kswapd_busy(pgdat))
+		return false;
+	return node_score(pgdat) > score_marks().high;
+}
+
+/* ===================================================================== */
+/* Free scanner                                                          */
+/* ===================================================================== */
+
+/* Move the free scanner to the pageblock below the current one. */
+static void free_scanner_step_down(struct compact_control *cc,
+				   const struct cpol_span *span)
+{
+	unsigned long start = cc->cur.free_pfn;
+
+	cache_free_pfn(cc, start);
+	if (start <= span->start) {
+		/* The zone is used up: make the scanners meet. */
+		cc->cur.free_pfn = span->start;
+	} else {
+		cc->cur.free_pfn = cpol_block_start(span, start - 1);
+	}
+	cc->cur.free_next = cc->cur.free_pfn;
+}
+
+/*
+ * Take free pages from the free scanner's current pageblock, resuming
+ * where the last call stopped, until the run has as many as it has pages
+ * to move.  Return: false if the block is done.
+ */
+static bool free_scanner_work_block(struct compact_control *cc,
+				    const struct cpol_span *span)
+{
+	unsigned long end = cpol_block_end(span, cc->cur.free_pfn);
+	struct cpol_rules rules = run_rules(cc);
+	struct page *page;
+
+	page = pageblock_pfn_to_page(cc->cur.free_pfn, end, cc->req.zone);
+	if (!page)
+		return false;
+	if (cc->cur.free_next == cc->cur.free_pfn) {
+		struct cpol_block blk = block_census(page);
+
+		if (!cpol_may_fill(&blk, &rules))
+			return false;
+	}
+	while (cc->cur.free_next < end) {
+		unsigned long stop, next;
+		long got;
+
+		stop = min(end, cc->cur.free_next + COMPACT_CHECK_EVERY);
+		got = isolate_free_stretch(cc, cc->cur.free_next, stop, false,
+					   &next);
+		cc->cur.free_next = next;
+		if (got == -EAGAIN)
+			return true;
+		if (got == -EBUSY)	/* the watermark says stop */
+			return false;
+		if (cc->nr_freepages >= cc->nr_migratepages)
+			return cc->cur.free_next < end;
+		if (run_should_stop(cc))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * free_scanner_refill() - find free pages for the pages waiting to move.
+ * @cc: the run.
+ *
+ * Walks down from the free scanner's pageblock, never into the migrate
+ * scanner's, taking free pages from blocks the block choice allows
+ * (cpol_may_fill()).  Each block is looked at once per run.
+ *
+ * Context: process context, no locks held.
+ */
+static void free_scanner_refill(struct compact_control *cc)
+{
+	struct cpol_span span = zone_span(cc->req.zone);
+	unsigned long before = cc->nr_freepages;
+	unsigned long scanned = cc->stats.free_scanned;
+	unsigned long from = cc->cur.free_next;
+
+	while (!cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
+		if (free_scanner_work_block(cc, &span))
+			break;
+		free_scanner_step_down(cc, &span);
+		if (cc->nr_freepages >= cc->nr_migratepages ||
+		    cc->stats.contended)
+			break;
+	}
+	trace_mm_compaction_isolate_freepages(cc->cur.free_pfn, from,
+					      cc->stats.free_scanned - scanned,
+					      cc->nr_freepages - before);
+}
+
+/* ===================================================================== */
+/* Migration callbacks                                                   */
+/* ===================================================================== */
+
+/* Take a free page of at least @order from the lists and split it down. */
+static struct page *free_lists_take(struct compact_control *cc,
+				    unsigned int order)
+{
+	unsigned int have;
+	struct page *page;
+
+	for (have = order; have < NR_PAGE_ORDERS; have++)
+		if (!list_empty(&cc->freepages[have]))
+			break;
+	if (have == NR_PAGE_ORDERS)
+		return NULL;
+	page = list_first_entry(&cc->freepages[have], struct page, lru);
+	list_del(&page->lru);
+	/* Give the upper halves back to the lower lists. */
+	while (have > order) {
+		have--;
+		list_add(&page[1UL << have].lru, &cc->freepages[have]);
+	}
+	cc->nr_freepages -= 1U << order;
+	return page;
+}
+
+/*
+ * migrate_pages() asks for a page to move @src into.  Return: a folio of
+ * @src's order, allocated-looking, or NULL if the free scanner finds none.
+ */
+static struct folio *compaction_target_noprof(struct folio *src,
+					      unsigned long data)
+{
+	struct compact_control *cc = (struct compact_control *)data;
+	unsigned int order = folio_order(src);
+	struct page *page;
+
+	page = free_lists_take(cc, order);
+	if (!page) {
+		free_scanner_refill(cc);
+		page = free_lists_take(cc, order);
+		if (!page)
+			return NULL;
+	}
+	free_page_take(page, order);
+	if (order)
+		prep_compound_page(page, order);
+	return page_rmappable_folio(page);
+}
+
+static struct folio *compaction_target(struct folio *src, unsigned long data)
+{
+	return alloc_hooks(compaction_target_noprof(src, data));
+}
+
+/* migrate_pages() did not use a target page: keep it for the next one. */
+static void compaction_target_unused(struct folio *dst, unsigned long data)
+{
+	struct compact_control *cc = (struct compact_control *)data;
+	unsigned int order = folio_order(dst);
+	struct page *page = &dst->page;
+
+	/* Someone else may hold a reference (a speculative lookup). */
+	if (folio_put_testzero(dst) && free_pages_prepare(page, order)) {
+		list_add(&page->lru, &cc->freepages[order]);
+		cc->nr_freepages += 1U << order;
+	}
+}
+
+/*
+ * Move the isolated batch.  Pages that could not move go back to where
+ * they came from.  Return: migrate_pages()' result.
+ */
+static int migrate_batch(struct compact_control *cc)
+{
+	unsigned int nr = cc->nr_migratepages, moved = 0;
+	int err;
+
+	err = migrate_pages(&cc->migratepages, compaction_target,
+			    compaction_target_unused, (unsigned long)cc,
+			    cc->req.mode, MR_COMPACTION, &moved);
+	trace_mm_compaction_migratepages(nr, moved);
+	cc->stats.migrated += moved;
+	if (err) {
+		putback_movable_pages(&cc->migratepages);
+		cc->stats.failed += nr > moved ? nr - moved : 0;
+	}
+	cc->nr_migratepages = 0;
+	return err;
+}
+
+/* ===================================================================== */
+/* Completion                                                            */
+/* ===================================================================== */
+
+static bool run_is_for_allocation(const struct compact_control *cc)
+{
+	return cc->req.reason == COMPACT_REASON_DIRECT ||
+	       cc->req.reason == COMPACT_REASON_KCOMPACTD;
+}
+
+/*
+ * Is there a free page of the order asked for that the allocation may
+ * take: of its migratetype, CMA for a movable allocation that may use it,
+ * or one it would steal by fallback?
+ */
+static bool zone_has_page_for(struct compact_control *cc)
+{
+	struct zone *zone = cc->req.zone;
+	int mt = cc->req.migratetype;
+	unsigned int order;
+
+	for (order = cc->req.order; order < NR_PAGE_ORDERS; order++) {
+		struct free_area *area = &zone->free_area[order];
+		bool can_steal;
+
+		if (!free_area_empty(area, mt))
+			return true;
+#ifdef CONFIG_CMA
+		if (mt == MIGRATE_MOVABLE && (cc->req.alloc_flags & ALLOC_CMA) &&
+		    !free_area_empty(area, MIGRATE_CMA))
+			return true;
+#endif
+		if (find_suitable_fallback(area, order, mt, true,
+					   &can_steal) != -1)
+			return true;
+	}
+	return false;
+}
+
+/* The verdict before the trace: may be COMPACT_NO_SUITABLE_PAGE. */
+static enum compact_result judge_progress(struct compact_control *cc)
+{
+	struct cpol_span span = zone_span(cc->req.zone);
+
+	if (cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
+		if (run_sets_hints(cc))
+			reset_cached_positions(cc->req.zone);
+		/* kswapd will forget the skip hints when it is done. */
+		if (cc->req.reason == COMPACT_REASON_DIRECT)
+			cc->req.zone->compact_blockskip_flush = true;
+		return cc->stats.whole_zone ? COMPACT_COMPLETE :
+					      COMPACT_PARTIAL_SKIPPED;
+	}
+	if (cc->stats.contended || fatal_signal_pending(current))
+		return COMPACT_CONTENDED;
+
+	switch (cc->req.reason) {
+	case COMPACT_REASON_PROACTIVE:
+		if (kswapd_busy(cc->req.zone->zone_pgdat))
+			return COMPACT_PARTIAL_SKIPPED;
+		return zone_score(cc->req.zone) <= score_marks().low ?
+			COMPACT_SUCCESS : COMPACT_CONTINUE;
+	case COMPACT_REASON_MANUAL:
+	case COMPACT_REASON_CONTIG:
+		return COMPACT_CONTINUE;
+	case COMPACT_REASON_DIRECT:
+	case COMPACT_REASON_KCOMPACTD:
+		break;
+	}
+	/* Finish the pageblock at hand: a half-emptied block invites mixing. */
+	if (!pageblock_aligned(cc->cur.migrate_pfn))
+		return COMPACT_CONTINUE;
+	return zone_has_page_for(cc) ? COMPACT_SUCCESS :
+				       COMPACT_NO_SUITABLE_PAGE;
+}
+
+/**
+ * run_finished() - should the run stop, and how did it end?
+ * @cc:   the run.
+ * @capc: the direct compactor's capture, or NULL.
+ *
+ * Return: COMPACT_CONTINUE to go on, otherwise the run's result.
+ */
+static enum compact_result run_finished(struct compact_control *cc,
+					struct capture_control *capc)
+{
+	enum compact_result res;
+
+	if (capc && READ_ONCE(capc->page))
+		return COMPACT_SUCCESS;
+	res = judge_progress(cc);
+	if (run_is_for_allocation(cc))
+		trace_mm_compaction_finished(cc->req.zone, cc->req.order, res);
+	return res == COMPACT_NO_SUITABLE_PAGE ? COMPACT_CONTINUE : res;
+}
+
+/* ===================================================================== */
+/* One run over a zone                                                   */
+/* ===================================================================== */
+
+/* Phase 1: where the scanners start. */
+static void run_place_scanners(struct compact_control *cc)
+{
+	struct zone *zone = cc->req.zone;
+	struct cpol_span span = zone_span(zone);
+	unsigned long first_free = cpol_free_scanner_start(&span);
+	int sync = !run_is_async(cc);
+
+	if (cc->req.flags & COMPACT_F_WHOLE_ZONE) {
+		cc->cur.migrate_pfn = span.start;
+		cc->cur.free_pfn = first_free;
+	} else {
+		cc->cur.migrate_pfn = cpol_restart_pfn(&span,
+				zone->compact_cached_migrate_pfn[sync],
+				span.start);
+		cc->cur.free_pfn = cpol_block_start(&span,
+				cpol_restart_pfn(&span,
+						 zone->compact_cached_free_pfn,
+						 first_free));
+		if (cc->cur.migrate_pfn != zone->compact_cached_migrate_pfn[sync])
+			zone->compact_cached_migrate_pfn[sync] = cc->cur.migrate_pfn;
+		if (cc->cur.free_pfn != zone->compact_cached_free_pfn)
+			zone->compact_cached_free_pfn = cc->cur.free_pfn;
+	}
+	cc->cur.free_next = cc->cur.free_pfn;
+	cc->stats.whole_zone = cc->cur.migrate_pfn == span.start;
+}
+
+/* Phase 2 (each round): may the migrate scanner work on this block? */
+static bool migrate_block_eligible(struct compact_control *cc,
+				   unsigned long start, unsigned long end)
+{
+	struct cpol_rules rules = run_rules(cc);
+	struct cpol_block blk;
+	struct page *page;
+
+	page = pageblock_pfn_to_page(start, end, cc->req.zone);
+	if (!page)
+		return false;
+	blk = block_census(page);
+	return cpol_may_evacuate(&blk, &rules);
+}
+
+/**
+ * run_isolate() - the migrate scanner's share of a round.
+ * @cc: the run.
+ *
+ * Walks up from cc->cur.migrate_pfn block by block until it has isolated a
+ * batch, or finished a block with something isolated, or met the free
+ * scanner.  A block looked at whole that yielded nothing gets the skip
+ * hint, so later runs pass it by.
+ *
+ * Return: 0, or a negative errno from isolation.
+ */
+static int run_isolate(struct compact_control *cc)
+{
+	struct cpol_span span = zone_span(cc->req.zone);
+
+	while (!cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
+		unsigned long pfn = cc->cur.migrate_pfn;
+		unsigned long bstart = cpol_block_start(&span, pfn);
+		unsigned long bend = cpol_block_end(&span, pfn);
+		bool from_start = pfn == bstart;
+		long isolated;
+		int err;
+
+		if (from_start && !migrate_block_eligible(cc, bstart, bend)) {
+			cc->cur.migrate_pfn = bend;
+			cache_migrate_pfn(cc, bend);
+			continue;
+		}
+		err = wait_for_isolation_room(cc);
+		if (err)
+			return err;
+		cc->cur.migrate_pfn = isolate_migrate_stretch(cc, pfn, bend,
+							      &isolated);
+		if (isolated < 0)
+			return isolated;
+		if (cc->cur.migrate_pfn < bend)
+			return 0;	/* batch full, or asked to stop */
+		cache_migrate_pfn(cc, bend);
+		if (from_start && !isolated && run_sets_hints(cc))
+			set_pageblock_skip(pfn_to_page(bstart));
+		if (cc->nr_migratepages || cc->stats.contended)
+			return 0;
+		if (run_should_stop(cc))
+			return 0;
+	}
+	return 0;
+}
+
+/* Phase 3 (each round): move the batch.  Return: false to stop the run. */
+static bool run_migrate(struct compact_control *cc)
+{
+	int err;
+
+	if (!cc->nr_migratepages)
+		return true;
+	err = migrate_batch(cc);
+	/* Out of targets before the scanners met: the zone is full here. */
+	if (err == -ENOMEM) {
+		struct cpol_span span = zone_span(cc->req.zone);
+
+		if (!cpol_scanners_met(&span, cc->cur.migrate_pfn,
+				       cc->cur.free_pfn))
+			cc->stats.contended = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Phase 3b: pages freed by migration sit on this CPU's per-CPU lists,
+ * where they cannot merge.  Once the migrate scanner is done with a block
+ * it moved pages out of, flush them to the buddy allocator so the block can
+ * merge (and a waiting allocation capture it).
+ */
+static void run_flush_freed(struct compact_control *cc,
+			    unsigned long *migrated_at_flush)
+{
+	if (cc->stats.migrated == *migrated_at_flush ||
+	    !pageblock_aligned(cc->cur.migrate_pfn))
+		return;
+	drain_local_pages(cc->req.zone);
+	*migrated_at_flush = cc->stats.migrated;
+}
+
+/* Phase 4: give back what the run still holds, and remember positions. */
+static void run_wind_up(struct compact_control *cc)
+{
+	unsigned long high;
+
+	if (cc->nr_migratepages) {
+		putback_movable_pages(&cc->migratepages);
+		cc->nr_migratepages = 0;
+	}
+	high = free_lists_release(cc);
+	/* Free pages given back above the cached start must be found again. */
+	if (high && run_sets_hints(cc) &&
+	    high > cc->req.zone->compact_cached_free_pfn)
+		cc->req.zone->compact_cached_free_pfn = pageblock_start_pfn(high);
+}
+
+/**
+ * compact_zone() - run compaction over one zone.
+ * @cc:   the run, with cc->req filled in.
+ * @capc: where the allocator drops a captured page, or NULL.
+ *
+ * Phases: judge the zone (allocation runs only), place the scanners, then
+ * rounds of isolate, migrate and flush until run_finished() says stop,
+ * then wind up.
+ *
+ * Context: process context, no locks held; may sleep unless asynchronous.
+ * Return: how the run ended (enum compact_result).
+ */
+static enum compact_result compact_zone(struct compact_control *cc,
+					struct capture_control *capc)
+{
+	struct zone *zone = cc->req.zone;
+	unsigned long zstart = zone->zone_start_pfn, zend = zone_end_pfn(zone);
+	unsigned long migrated_at_flush = 0;
+	bool sync = !run_is_async(cc);
+	enum compact_result res;
+
+	INIT_LIST_HEAD(&cc->migratepages);
+	cc->nr_migratepages = 0;
+	free_lists_init(cc);
+	memset(&cc->stats, 0, sizeof(cc->stats));
+
+	if (run_is_for_allocation(cc)) {
+		res = judge_zone_for_order(zone, cc->req.order,
+					   cc->req.highest_zoneidx,
+					   cc->req.alloc_flags);
+		if (res != COMPACT_CONTINUE)
+			return res;
+		if (compaction_restarting(zone, cc->req.order))
+			zone_forget_hints(zone);
+	}
+	run_place_scanners(cc);
+	trace_mm_compaction_begin(zstart, cc->cur.migrate_pfn, cc->cur.free_pfn,
+				  zend, sync);
+	/* Folios still in per-CPU batches are not on the LRU yet. */
+	lru_add_drain();
+
+	while ((res = run_finished(cc, capc)) == COMPACT_CONTINUE) {
+		int err = run_isolate(cc);
+
+		if (err == -EINTR || err == -ENOMEM) {
+			res = COMPACT_CONTENDED;
+			break;
+		}
+		if (!run_migrate(cc)) {
+			res = run_finished(cc, capc);
+			if (res == COMPACT_CONTINUE)
+				res = COMPACT_CONTENDED;
+			break;
+		}
+		run_flush_freed(cc, &migrated_at_flush);
+		if (err == -EAGAIN && run_is_async(cc)) {
+			res = COMPACT_CONTENDED;
+			break;
+		}
+	}
+	run_wind_up(cc);
+	trace_mm_compaction_end(zstart, cc->cur.migrate_pfn, cc->cur.free_pfn,
+				zend, sync, res);
+	return res;
+}
+
+/* ===================================================================== */
+/* Direct compaction                                                     */
+/* ===================================================================== */
+
+/* How hard a direct compactor of priority @prio works. */
+static void request_for_priority(struct compact_request *req,
+				 enum compact_priority prio)
+{
+	req->prio = prio;
+	req->mode = prio == COMPACT_PRIO_ASYNC ? MIGRATE_ASYNC :
+						 MIGRATE_SYNC_LIGHT;
+	req->flags = 0;
+	/* The last priority looks everywhere. */
+	if (prio == MIN_COMPACT_PRIORITY)
+		req->flags = COMPACT_F_WHOLE_ZONE | COMPACT_F_IGNORE_SKIP |
+			     COMPACT_F_ANY_TARGET;
+}
+
+/*
+ * Compact one zone for an allocation, with the capture hook published for
+ * the time of the run.  *@capture gets the captured page, if any.
+ */
+static enum compact_result compact_zone_for_alloc(struct zone *zone,
+		int order, gfp_t gfp_mask, enum compact_priority prio,
+		unsigned int alloc_flags, int highest_zoneidx,
+		struct page **capture)
+{
+	struct compact_control cc = {
+		.req = {
+			.zone = zone,
+			.gfp_mask = gfp_mask,
+			.order = order,
+			.migratetype = gfp_migratetype(gfp_mask),
+			.alloc_flags = alloc_flags,
+			.highest_zoneidx = highest_zoneidx,
+			.reason = COMPACT_REASON_DIRECT,
+		},
+	};
+	struct capture_control capc = {
+		.zone = zone,
+		.order = order,
+		.migratetype = cc.req.migratetype,
+	};
+	enum compact_result res;
+
+	request_for_priority(&cc.req, prio);
+	/* The free path reads this from interrupts too: publish it whole. */
+	barrier();
+	WRITE_ONCE(current->capture_control, &capc);
+	res = compact_zone(&cc, &capc);
+	/* Hide the hook before reading the page, or an IRQ could leak one. */
+	WRITE_ONCE(current->capture_control, NULL);
+	barrier();
+	*capture = READ_ONCE(capc.page);
+	/* A page caught out of luck still counts as success for the stats. */
+	if (*capture)
+		res = COMPACT_SUCCESS;
+	return res;
+}
+
+/**
+ * try_to_compact_pages() - direct compaction for an allocation.
+ * @gfp_mask:    the allocation's gfp mask.
+ * @order:       its order.
+ * @alloc_flags: its ALLOC_* flags.
+ * @ac:          its context (zonelist, nodemask, highest zone).
+ * @prio:        how hard to try (async, sync-light, sync-full).
+ * @capture:     out: a page captured for the caller, or unchanged.
+ *
+ * Compacts the zones of the zonelist in order, skipping deferred zones
+ * (except at the last priority), until one ends with a page for the
+ * allocation.  Synchronous runs that went through a zone without success
+ * defer it.  Stops early on a fatal signal, or on need_resched() when
+ * asynchronous.
+ *
+ * Context: process context, may sleep (unless the priority is async).
+ * Return: the best result over the zones tried, as should_compact_retry()
+ * reads it: SKIPPED if none was tried, DEFERRED, ..., SUCCESS.
+ */
+enum compact_result try_to_compact_pages(gfp_t gfp_mask, unsigned int order,
+		unsigned int alloc_flags, const struct alloc_context *ac,
+		enum compact_priority prio, struct page **capture)
+{
+	enum compact_result best = COMPACT_SKIPPED;
+	struct zoneref *z;
+	struct zone *zone;
+
+	if (!gfp_compaction_allowed(gfp_mask))
+		return COMPACT_SKIPPED;
+	trace_mm_compaction_try_to_compact_pages(order, gfp_mask, prio);
+
+	for_each_zone_zonelist_nodemask(zone, z, ac->zonelist,
+					ac->highest_zoneidx, ac->nodemask) {
+		enum compact_result res;
+
+		if (cpusets_enabled() && (alloc_flags & ALLOC_CPUSET) &&
+		    !__cpuset_zone_allowed(zone, gfp_mask))
+			continue;
+		if (prio > MIN_COMPACT_PRIORITY &&
+		    compaction_deferred(zone, order)) {
+			best = max(best, COMPACT_DEFERRED);
+			continue;
+		}
+		res = compact_zone_for_alloc(zone, order, gfp_mask, prio,
+					     alloc_flags, ac->highest_zoneidx,
+					     capture);
+		best = max(best, res);
+		if (res == COMPACT_SUCCESS) {
+			/* Likely, not certain: the caller confirms on success. */
+			compaction_defer_reset(zone, order, false);
+			break;
+		}
+		if (prio != COMPACT_PRIO_ASYNC &&
+		    (res == COMPACT_COMPLETE || res == COMPACT_PARTIAL_SKIPPED))
+			defer_compaction(zone, order);
+		if ((prio == COMPACT_PRIO_ASYNC && need_resched()) ||
+		    fatal_signal_pending(current))
+			break;
+	}
+	return best;
+}
+
+/* ===================================================================== */
+/* Whole-node compaction: manual and proactive                           */
+/* ===================================================================== */
+
+/**
+ * compact_node() - compact every zone of a node.
+ * @pgdat:  the node.
+ * @reason: COMPACT_REASON_MANUAL (every zone, through and through) or
+ *          COMPACT_REASON_PROACTIVE (each zone down to the low score mark).
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EINTR on a fatal signal.
+ */
+static int compact_node(pg_data_t *pgdat, enum compact_reason reason)
+{
+	bool proactive = reason == COMPACT_REASON_PROACTIVE;
+	int i;
+
+	for (i = 0; i < MAX_NR_ZONES; i++) {
+		struct compact_control cc = {
+			.req = {
+				.zone = &pgdat->node_zones[i],
+				.gfp_mask = GFP_KERNEL,
+				.order = -1,
+				.migratetype = MIGRATE_MOVABLE,
+				.highest_zoneidx = MAX_NR_ZONES - 1,
+				.mode = proactive ? MIGRATE_SYNC_LIGHT :
+						    MIGRATE_SYNC,
+				.reason = reason,
+				.flags = COMPACT_F_WHOLE_ZONE |
+					 COMPACT_F_IGNORE_SKIP,
+			},
+		};
+
+		if (!populated_zone(cc.req.zone))
+			continue;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		compact_zone(&cc, NULL);
+		if (proactive) {
+			count_vm_events(KCOMPACTD_MIGRATE_SCANNED,
+					cc.stats.migrate_scanned);
+			count_vm_events(KCOMPACTD_FREE_SCANNED,
+					cc.stats.free_scanned);
+		}
+	}
+	return 0;
+}
+
+/* Compact every online node, as /proc/sys/vm/compact_memory asks. */
+static int compact_all_nodes(void)
+{
+	int nid, err;
+
+	/* Folios in other CPUs' LRU batches cannot be isolated. */
+	lru_add_drain_all();
+	for_each_online_node(nid) {
+		err = compact_node(NODE_DATA(nid), COMPACT_REASON_MANUAL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+#if defined(CONFIG_SYSFS) && defined(CONFIG_NUMA)
+/* /sys/devices/system/node/nodeN/compact: write anything to compact. */
+static ssize_t compact_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int nid = dev->id;
+
+	if (nid < 0 || nid >= nr_node_ids || !node_online(nid))
+		return -ENODEV;
+	lru_add_drain_all();
+	compact_node(NODE_DATA(nid), COMPACT_REASON_MANUAL);
+	return count;
+}
+static DEVICE_ATTR_WO(compact);
+
+/**
+ * compaction_register_node() - add the compact file to a node's directory.
+ * @node: the node device.
+ *
+ * Return: 0 or a negative errno from device_create_file().
+ */
+int compaction_register_node(struct node *node)
+{
+	return device_create_file(&node->dev, &dev_attr_compact);
+}
+
+/**
+ * compaction_unregister_node() - remove the node's compact file.
+ * @node: the node device.
+ */
+void compaction_unregister_node(struct node *node)
+{
+	device_remove_file(&node->dev, &dev_attr_compact);
+}
+#endif /* CONFIG_SYSFS && CONFIG_NUMA */
+
+/* ===================================================================== */
+/* kcompactd                                                             */
+/* ===================================================================== */
+
+static bool kcompactd_has_work(pg_data_t *pgdat)
+{
+	return READ_ONCE(pgdat->kcompactd_max_order) > 0 ||
+	       kthread_should_stop() ||
+	       READ_ONCE(pgdat->proactive_compact_trigger);
+}
+
+/* Would compacting some zone of @pgdat help an allocation of its order? */
+static bool kcompactd_node_suitable(pg_data_t *pgdat)
+{
+	int order = READ_ONCE(pgdat->kcompactd_max_order);
+	int highest = READ_ONCE(pgdat->kcompactd_highest_zoneidx);
+	int i;
+
+	for (i = 0; i <= highest; i++) {
+		struct zone *zone = &pgdat->node_zones[i];
+
+		if (!populated_zone(zone))
+			continue;
+		if (judge_zone_for_order(zone, order, highest,
+					 ALLOC_WMARK_MIN) == COMPACT_CONTINUE)
+			return true;
+	}
+	return false;
+}
+
+/* Compact the node for the order kswapd asked for. */
+static void kcompactd_compact_for_order(pg_data_t *pgdat)
+{
+	int order = READ_ONCE(pgdat->kcompactd_max_order);
+	int highest = READ_ONCE(pgdat->kcompactd_highest_zoneidx);
+	int i;
+
+	trace_mm_compaction_kcompactd_wake(pgdat->node_id, order, highest);
+	count_vm_event(KCOMPACTD_WAKE);
+
+	for (i = 0; i <= highest; i++) {
+		struct compact_control cc = {
+			.req = {
+				.zone = &pgdat->node_zones[i],
+				.gfp_mask = GFP_KERNEL,
+				.order = order,
+				.migratetype = MIGRATE_MOVABLE,
+				.alloc_flags = ALLOC_WMARK_MIN,
+				.highest_zoneidx = highest,
+				.mode = MIGRATE_SYNC_LIGHT,
+				.reason = COMPACT_REASON_KCOMPACTD,
+			},
+		};
+		enum compact_result res;
+
+		if (!populated_zone(cc.req.zone) ||
+		    compaction_deferred(cc.req.zone, order))
+			continue;
+		if (kthread_should_stop())
+			return;
+		res = compact_zone(&cc, NULL);
+		if (res == COMPACT_SUCCESS)
+			compaction_defer_reset(cc.req.zone, order, false);
+		else if (res == COMPACT_COMPLETE || res == COMPACT_PARTIAL_SKIPPED)
+			defer_compaction(cc.req.zone, order);
+		count_vm_events(KCOMPACTD_MIGRATE_SCANNED,
+				cc.stats.migrate_scanned);
+		count_vm_events(KCOMPACTD_FREE_SCANNED, cc.stats.free_scanned);
+	}
+
+	/* Done with this request unless a larger one came in meanwhile. */
+	if (READ_ONCE(pgdat->kcompactd_max_order) <= order)
+		WRITE_ONCE(pgdat->kcompactd_max_order, 0);
+	if (READ_ONCE(pgdat->kcompactd_highest_zoneidx) >= highest)
+		WRITE_ONCE(pgdat->kcompactd_highest_zoneidx, pgdat->nr_zones - 1);
+}
+
+/**
+ * kcompactd_proactive_round() - one look at the node's fragmentation score.
+ * @pgdat: the node.
+ *
+ * Compacts the node if its score is above the high mark.
+ *
+ * Return: true if it compacted and the score went down; false if there was
+ * nothing to do or nothing improved, in which case kcompactd backs off.
+ */
+static bool kcompactd_proactive_round(pg_data_t *pgdat)
+{
+	unsigned int before, after;
+
+	if (!node_wants_proactive(pgdat))
+		return true;
+	before = node_score(pgdat);
+	compact_node(pgdat, COMPACT_REASON_PROACTIVE);
+	after = node_score(pgdat);
+	return after < before;
+}
+
+/**
+ * kcompactd() - the per-node compaction thread.
+ * @p: the node (pg_data_t).
+ *
+ * Sleeps until kswapd asks for an order (wakeup_kcompactd()), a write to
+ * vm.compaction_proactiveness pokes it, or its period passes; then does
+ * the work asked, or a proactive round.  With proactive compaction off it
+ * sleeps without a timeout; after a proactive round that did not lower the
+ * score it sleeps 64 periods, so it never spins on a node it cannot help.
+ *
+ * Context: kernel thread, freezable.
+ * Return: 0 when stopped.
+ */
+static int kcompactd(void *p)
+{
+	pg_data_t *pgdat = p;
+	const long period = msecs_to_jiffies(KCOMPACTD_PERIOD_MS);
+	long timeout = period;
+
+	current->flags |= PF_KCOMPACTD;
+	set_freezable();
+	WRITE_ONCE(pgdat->kcompactd_max_order, 0);
+	WRITE_ONCE(pgdat->kcompactd_highest_zoneidx, pgdat->nr_zones - 1);
+
+	while (!kthread_should_stop()) {
+		unsigned long pflags;
+		bool asked;
+
+		if (!READ_ONCE(sysctl_compaction_proactiveness))
+			timeout = MAX_SCHEDULE_TIMEOUT;
+		trace_mm_compaction_kcompactd_sleep(pgdat->node_id);
+		asked = wait_event_freezable_timeout(pgdat->kcompactd_wait,
+				kcompactd_has_work(pgdat), timeout);
+		if (kthread_should_stop())
+			break;
+		if (asked && READ_ONCE(pgdat->kcompactd_max_order) &&
+		    !READ_ONCE(pgdat->proactive_compact_trigger)) {
+			psi_memstall_enter(&pflags);
+			kcompactd_compact_for_order(pgdat);
+			psi_memstall_leave(&pflags);
+			timeout = period;
+			continue;
+		}
+		timeout = period;
+		if (!kcompactd_proactive_round(pgdat))
+			timeout = period << CPOL_MAX_BACKOFF_SHIFT;
+		WRITE_ONCE(pgdat->proactive_compact_trigger, false);
+	}
+	current->flags &= ~PF_KCOMPACTD;
+	return 0;
+}
+
+/**
+ * wakeup_kcompactd() - ask a node's kcompactd to compact for an order.
+ * @pgdat:           the node.
+ * @order:           the order kswapd reclaimed for; 0 does nothing.
+ * @highest_zoneidx: the highest zone of the allocation.
+ *
+ * Records the largest order and zone asked for since kcompactd last ran,
+ * and wakes it if it sleeps and some zone is worth compacting.
+ *
+ * Context: kswapd; does not sleep.
+ */
+void wakeup_kcompactd(pg_data_t *pgdat, int order, int highest_zoneidx)
+{
+	if (!order)
+		return;
+	if (pgdat->kcompactd_max_order < order)
+		WRITE_ONCE(pgdat->kcompactd_max_order, order);
+	if (pgdat->kcompactd_highest_zoneidx > highest_zoneidx)
+		WRITE_ONCE(pgdat->kcompactd_highest_zoneidx, highest_zoneidx);
+	if (!wq_has_sleeper(&pgdat->kcompactd_wait))
+		return;
+	if (!kcompactd_node_suitable(pgdat))
+		return;
+	trace_mm_compaction_wakeup_kcompactd(pgdat->node_id, order,
+					     highest_zoneidx);
+	wake_up_interruptible(&pgdat->kcompactd_wait);
+}
+
+/**
+ * kcompactd_run() - start a node's kcompactd.
+ * @nid: the node.
+ *
+ * Called at boot and when memory is onlined.  Failing to start it is
+ * reported and otherwise harmless: direct compaction still works.
+ *
+ * Context: process context, may sleep; memory hotplug lock held on hotplug.
+ */
+void __meminit kcompactd_run(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	struct task_struct *t;
+
+	if (pgdat->kcompactd)
+		return;
+	t = kthread_create_on_node(kcompactd, pgdat, nid, "kcompactd%d", nid);
+	if (IS_ERR(t)) {
+		pr_err("Failed to start kcompactd on node %d\n", nid);
+		return;
+	}
+	if (!cpumask_empty(cpumask_of_node(nid)))
+		set_cpus_allowed_ptr(t, cpumask_of_node(nid));
+	pgdat->kcompactd = t;
+	wake_up_process(t);
+}
+
+/**
+ * kcompactd_stop() - stop a node's kcompactd.
+ * @nid: the node.
+ *
+ * Called when the node's last memory goes offline.
+ *
+ * Context: process context, may sleep.
+ */
+void __meminit kcompactd_stop(int nid)
+{
+	struct task_struct *t = NODE_DATA(nid)->kcompactd;
+
+	if (t) {
+		kthread_stop(t);
+		NODE_DATA(nid)->kcompactd = NULL;
+	}
+}
+
+/* A CPU came online: keep each kcompactd on its node's CPUs. */
+static int kcompactd_cpu_online(unsigned int cpu)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		const struct cpumask *mask = cpumask_of_node(pgdat->node_id);
+
+		if (pgdat->kcompactd &&
+		    cpumask_any_and(cpu_online_mask, mask) < nr_cpu_ids)
+			set_cpus_allowed_ptr(pgdat->kcompactd, mask);
+	}
+	return 0;
+}
+
+/* ===================================================================== */
+/* Sysctls                                                               */
+/* ===================================================================== */
+
+/*
+ * All compaction knobs go through here.  The value is parsed into a
+ * private copy and range-checked by proc_dointvec_minmax() against the
+ * table's extra1/extra2; only when it is whole and in range is it stored,
+ * and then the knob's action runs.  So a bad write returns -EINVAL and
+ * changes nothing, and a write with no number in it is bad too.
+ */
+static int compaction_knob_store(const struct ctl_table *table, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos,
+				 int *val)
+{
+	struct ctl_table tmp = *table;
+	int err;
+
+	*val = INT_MIN;
+	tmp.data = val;
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (err)
+		return err;
+	if (*val == INT_MIN)
+		return -EINVAL;
+	return 0;
+}
+
+/* Wake every kcompactd so that a raised proactiveness acts now. */
+static void kcompactd_poke_all(void)
+{
+	int nid;
+
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		if (READ_ONCE(pgdat->proactive_compact_trigger))
+			continue;
+		WRITE_ONCE(pgdat->proactive_compact_trigger, true);
+		trace_mm_compaction_wakeup_kcompactd(pgdat->node_id, -1,
+						     pgdat->nr_zones - 1);
+		wake_up_interruptible(&pgdat->kcompactd_wait);
+	}
+}
+
+static int compaction_knob_handler(const struct ctl_table *table, int write,
+				   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	int *knob = table->data;
+	int val, err;
+
+	if (!write)
+		return proc_dointvec_minmax(table, write, buffer, lenp, ppos);
+	err = compaction_knob_store(table, write, buffer, lenp, ppos, &val);
+	if (err)
+		return err;
+
+	if (knob == &sysctl_compact_unevictable_allowed &&
+	    IS_ENABLED(CONFIG_PREEMPT_RT) && val != *knob)
+		pr_warn_once("sysctl attribute %s changed by %s[%d]\n",
+			     table->procname, current->comm,
+			     task_pid_nr(current));
+	WRITE_ONCE(*knob, val);
+
+	if (knob == &sysctl_compact_memory)
+		return compact_all_nodes();
+	if (knob == (int *)&sysctl_compaction_proactiveness && val)
+		kcompactd_poke_all();
+	return 0;
+}
+
+static struct ctl_table vm_compaction[] = {
+	{
+		.procname	= "compact_memory",
+		.data		= &sysctl_compact_memory,
+		.maxlen		= sizeof(int),
+		.mode		= 0200,
+		.proc_handler	= compaction_knob_handler,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "compaction_proactiveness",
+		.data		= &sysctl_compaction_proactiveness,
+		.maxlen		= sizeof(sysctl_compaction_proactiveness),
+		.mode		= 0644,
+		.proc_handler	= compaction_knob_handler,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE_HUNDRED,
+	},
+	{
+		.procname	= "extfrag_threshold",
+		.data		= &sysctl_extfrag_threshold,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= compaction_knob_handler,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE_THOUSAND,
+	},
+	{
+		.procname	= "compact_unevictable_allowed",
+		.data		= &sysctl_compact_unevictable_allowed,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= compaction_knob_handler,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
+};
+
+/* ===================================================================== */
+/* Init                                                                  */
+/* ===================================================================== */
+
+static int __init kcompactd_init(void)
+{
+	int nid, err;
+
+	err = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+					"mm/compaction:online",
+					kcompactd_cpu_online, NULL);
+	if (err < 0) {
+		pr_err("kcompactd: failed to register hotplug callbacks\n");
+		return err;
+	}
+	for_each_node_state(nid, N_MEMORY)
+		kcompactd_run(nid);
+	register_sysctl_init("vm", vm_compaction);
+	return 0;
+}
+subsys_initcall(kcompactd_init)
+
+#ifdef CONFIG_COMPACTION_KUNIT_TEST
+#include "tests/compaction-kunit.h"
+#endif
+
+#endif /* CONFIG_COMPACTION */
