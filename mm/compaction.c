@@ -1074,27 +1074,33 @@ static void free_scanner_step_down(struct compact_control *cc,
 	cc->cur.free_next = cc->cur.free_pfn;
 }
 
-/*
- * Take free pages from the free scanner's current pageblock, resuming
- * where the last call stopped, until the run has as many as it has pages
- * to move.  Return: false if the block is done.
- */
-static bool free_scanner_work_block(struct compact_control *cc,
-				    const struct cpol_span *span)
+/* Does the run hold a free page of at least @order? */
+static bool free_lists_have(struct compact_control *cc, unsigned int order)
 {
-	unsigned long end = cpol_block_end(span, cc->cur.free_pfn);
-	struct cpol_rules rules = run_rules(cc);
-	struct page *page;
+	for (; order < NR_PAGE_ORDERS; order++)
+		if (!list_empty(&cc->freepages[order]))
+			return true;
+	return false;
+}
 
-	page = pageblock_pfn_to_page(cc->cur.free_pfn, end, cc->req.zone);
-	if (!page)
-		return false;
-	if (cc->cur.free_next == cc->cur.free_pfn) {
-		struct cpol_block blk = block_census(page);
+/*
+ * Enough targets: as many free pages as pages waiting to move, and one
+ * large enough for the folio at hand.
+ */
+static bool free_lists_enough(struct compact_control *cc, unsigned int order)
+{
+	return cc->nr_freepages >= cc->nr_migratepages &&
+	       free_lists_have(cc, order);
+}
 
-		if (!cpol_may_fill(&blk, &rules))
-			return false;
-	}
+/*
+ * Take free pages from [cc->cur.free_next, @end) of the free scanner's
+ * current pageblock until free_lists_enough() for @order.
+ * Return: false if the block is done.
+ */
+static bool free_scanner_take(struct compact_control *cc, unsigned long end,
+			      unsigned int order)
+{
 	while (cc->cur.free_next < end) {
 		unsigned long stop, next;
 		long got;
@@ -1107,7 +1113,7 @@ static bool free_scanner_work_block(struct compact_control *cc,
 			return true;
 		if (got == -EBUSY)	/* the watermark says stop */
 			return false;
-		if (cc->nr_freepages >= cc->nr_migratepages)
+		if (free_lists_enough(cc, order))
 			return cc->cur.free_next < end;
 		if (run_should_stop(cc))
 			return true;
@@ -1115,34 +1121,61 @@ static bool free_scanner_work_block(struct compact_control *cc,
 	return false;
 }
 
+/*
+ * Work on the free scanner's current pageblock, resuming where the last
+ * call stopped, if the block choice allows it.  Return: false if the block
+ * is done.
+ */
+static bool free_scanner_work_block(struct compact_control *cc,
+				    const struct cpol_span *span,
+				    unsigned int order)
+{
+	unsigned long end = cpol_block_end(span, cc->cur.free_pfn);
+	unsigned long from = cc->cur.free_next, had = cc->nr_freepages;
+	unsigned long scanned = cc->stats.free_scanned;
+	struct cpol_rules rules = run_rules(cc);
+	struct page *page;
+	bool more;
+
+	page = pageblock_pfn_to_page(cc->cur.free_pfn, end, cc->req.zone);
+	if (!page)
+		return false;
+	if (from == cc->cur.free_pfn) {
+		struct cpol_block blk = block_census(page);
+
+		if (!cpol_may_fill(&blk, &rules))
+			return false;
+	}
+	more = free_scanner_take(cc, end, order);
+	trace_mm_compaction_isolate_freepages(from, cc->cur.free_next,
+					      cc->stats.free_scanned - scanned,
+					      cc->nr_freepages - had);
+	return more;
+}
+
 /**
  * free_scanner_refill() - find free pages for the pages waiting to move.
- * @cc: the run.
+ * @cc:    the run.
+ * @order: the order of the folio that needs a target now.
  *
  * Walks down from the free scanner's pageblock, never into the migrate
  * scanner's, taking free pages from blocks the block choice allows
- * (cpol_may_fill()).  Each block is looked at once per run.
+ * (cpol_may_fill()), until free_lists_enough().  Each block is looked at
+ * once per run.
  *
  * Context: process context, no locks held.
  */
-static void free_scanner_refill(struct compact_control *cc)
+static void free_scanner_refill(struct compact_control *cc, unsigned int order)
 {
 	struct cpol_span span = zone_span(cc->req.zone);
-	unsigned long before = cc->nr_freepages;
-	unsigned long scanned = cc->stats.free_scanned;
-	unsigned long from = cc->cur.free_next;
 
 	while (!cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
-		if (free_scanner_work_block(cc, &span))
+		if (free_scanner_work_block(cc, &span, order))
 			break;
 		free_scanner_step_down(cc, &span);
-		if (cc->nr_freepages >= cc->nr_migratepages ||
-		    cc->stats.contended)
+		if (free_lists_enough(cc, order) || cc->stats.contended)
 			break;
 	}
-	trace_mm_compaction_isolate_freepages(cc->cur.free_pfn, from,
-					      cc->stats.free_scanned - scanned,
-					      cc->nr_freepages - before);
 }
 
 /* ===================================================================== */
@@ -1185,7 +1218,7 @@ static struct folio *compaction_target_noprof(struct folio *src,
 
 	page = free_lists_take(cc, order);
 	if (!page) {
-		free_scanner_refill(cc);
+		free_scanner_refill(cc, order);
 		page = free_lists_take(cc, order);
 		if (!page)
 			return NULL;
