@@ -9,6 +9,8 @@
 #            real boots that must fail (a panic, a hang)
 #   guest    our test kernel: built-in KUnit and the selftests, with
 #            panic_on_warn=1; any splat fails it
+#   debug    the same on the debug kernel (KASAN, lockdep, DEBUG_VM ...),
+#            unless CHECK_DEBUG=0
 #   patches  'make patches' and the proof that the series applies
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +24,15 @@ t0=$(date +%s)
 stamp() { echo "check: [$(( $(date +%s) - t0 ))s] $*"; }
 die() { echo "check: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
+debug=${CHECK_DEBUG:-1}
+suites=(-S compaction-policy -S compaction-live)
+
 stamp "building the test kernel and the guest"
 make -s kernel FLAVOUR=test || die "the test kernel did not build"
+if [ "$debug" = 1 ]; then
+	stamp "building the debug kernel"
+	make -s kernel FLAVOUR=debug || die "the debug kernel did not build"
+fi
 make -s initramfs || die "the initramfs did not build"
 eval "$(make -s --no-print-directory vars FLAVOUR=test)"
 export KUNIT_DIR=$kunit
@@ -35,7 +44,15 @@ HARNESS_KERNEL=$kernel HARNESS_INITRD=$initrd HARNESS_RESULTS=$run \
 stamp "guest: test kernel, KUnit + selftests"
 harness/boot.sh -k "$kernel" -i "$initrd" -l "$run/guest-test.log" -j "$run/guest-test.json" \
 	-m "${MEM:-1G}" -c "${CPUS:-2}" -n "${NUMA:-2}" -t "${TIMEOUT:-900}" -M check -K -W \
-	-S compaction-policy
+	"${suites[@]}"
+
+if [ "$debug" = 1 ]; then
+	stamp "guest: debug kernel, KUnit + selftests"
+	dkernel=$(eval "$(make -s --no-print-directory vars FLAVOUR=debug)"; echo "$kernel")
+	harness/boot.sh -k "$dkernel" -i "$initrd" -l "$run/guest-debug.log" \
+		-j "$run/guest-debug.json" -m "${MEM:-1G}" -c "${CPUS:-2}" -n "${NUMA:-2}" \
+		-t "${TIMEOUT:-1800}" -M check -K -W "${suites[@]}"
+fi
 
 stamp "patches"
 if make -s patches RESULTS="$results" > "$run/patches.log" 2>&1; then
@@ -47,10 +64,10 @@ else
 fi
 
 stamp "done; results in $run"
-python3 - "$run" <<'PY'
+python3 - "$run" "$debug" <<'PY'
 import glob, json, os, sys
 tot = {'passed': 0, 'failed': 0, 'skipped': 0}
-expected = ['host', 'guest-test', 'patches']
+expected = ['host', 'guest-test'] + (['guest-debug'] if sys.argv[2] == '1' else []) + ['patches']
 for name in expected:
     path = os.path.join(sys.argv[1], name + '.json')
     try:
