@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the compaction selftests (compaction_fragment,
+ * compaction_integrity, compaction_knobs, compaction_thp); the header says
+ * what each does.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compaction_util.h"
+
+/* === Knobs === */
+
+ssize_t knob_write_raw(const char *path, const void *buf, size_t len)
+{
+	ssize_t ret;
+	int fd, err;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, buf, len);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+int knob_write(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t ret = knob_write_raw(path, val, len);
+
+	if (ret < 0)
+		return -errno;
+	return (size_t)ret == len ? 0 : -EIO;
+}
+
+int knob_read(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+int knob_read_long(const char *path, long *val)
+{
+	char buf[64], *end;
+	int ret = knob_read(path, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	errno = 0;
+	*val = strtol(buf, &end, 10);
+	if (end == buf || *end || errno)
+		return -EINVAL;
+	return 0;
+}
+
+#define MAX_SAVED 16
+
+/* The values knobs_restore() writes back; plain arrays, for the signal handler. */
+static struct {
+	char path[128];
+	char val[64];
+} saved[MAX_SAVED];
+static int nr_saved;
+
+static void restore_on_signal(int sig)
+{
+	knobs_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void restore_at_exit(void)
+{
+	knobs_restore();
+}
+
+/* "always [madvise] never" -> "madvise"; a plain value is kept as it is. */
+static void selected_word(char *val)
+{
+	char *open = strchr(val, '['), *close;
+
+	if (!open)
+		return;
+	close = strchr(open, ']');
+	if (!close)
+		return;
+	*close = '\0';
+	memmove(val, open + 1, strlen(open + 1) + 1);
+}
+
+int knob_save(const char *path)
+{
+	static bool hooked;
+	char val[64];
+	int i, ret;
+
+	for (i = 0; i < nr_saved; i++)
+		if (!strcmp(saved[i].path, path))
+			return 0;	/* the first value seen is the one to restore */
+	if (nr_saved == MAX_SAVED || strlen(path) >= sizeof(saved[0].path))
+		return -ENOSPC;
+	ret = knob_read(path, val, sizeof(val));
+	if (ret)
+		return ret;
+	selected_word(val);
+	snprintf(saved[nr_saved].path, sizeof(saved[0].path), "%s", path);
+	snprintf(saved[nr_saved].val, sizeof(saved[0].val), "%s", val);
+	nr_saved++;
+	if (!hooked) {
+		hooked = true;
+		atexit(restore_at_exit);
+		signal(SIGTERM, restore_on_signal);
+		signal(SIGINT, restore_on_signal);
+		signal(SIGHUP, restore_on_signal);
+	}
+	return 0;
+}
+
+/* Only open/write/close: this also runs in a signal handler. */
+int knobs_restore(void)
+{
+	int i, failed = 0;
+
+	for (i = nr_saved - 1; i >= 0; i--) {
+		ssize_t len = strlen(saved[i].val);
+
+		if (knob_write_raw(saved[i].path, saved[i].val, len) != len)
+			failed++;
+	}
+	return failed;
+}
+
+/* === Counters === */
+
+long meminfo_kb(const char *field)
+{
+	char line[256], name[64];
+	size_t flen = strlen(field);
+	long kb = -1, v;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^:]: %ld", name, &v) == 2 &&
+		    strlen(name) == flen && !strcmp(name, field)) {
+			kb = v;
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+int vmstat_get(const char *name, unsigned long *val)
+{
+	char key[64];
+	unsigned long v;
+	int ret = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lu", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			*val = v;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+long free_2m_blocks(bool skip_dma)
+{
+	char line[512], zone[32];
+	long blocks = 0;
+	int node, off;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		return -1;
+	/* "Node 0, zone    DMA32      3      1 ...": counts of order 0, 1, ... */
+	while (fgets(line, sizeof(line), f)) {
+		char *p;
+		long n;
+		int order = 0;
+
+		if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &off) != 2)
+			continue;
+		if (skip_dma && !strcmp(zone, "DMA"))
+			continue;
+		for (p = line + off; ; order++) {
+			char *end;
+
+			n = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (order >= 9)
+				blocks += n << (order - 9);
+			p = end;
+		}
+	}
+	fclose(f);
+	return blocks;
+}
+
+int node_compact_files(int *nodes, int max)
+{
+	char path[128];
+	int nid, n = 0;
+
+	for (nid = 0; nid < 1024 && n < max; nid++) {
+		snprintf(path, sizeof(path), NODE_COMPACT_FMT, nid);
+		if (!access(path, F_OK))
+			nodes[n++] = nid;
+	}
+	return n;
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* === Memory layouts === */
+
+char *map_2m(size_t len, int advice)
+{
+	char *raw, *mem;
+	size_t head;
+
+	raw = mmap(NULL, len + BLOCK_2M, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	mem = (char *)(((uintptr_t)raw + BLOCK_2M - 1) & ~(BLOCK_2M - 1));
+	/* give back the slack on both sides, so only [mem, mem + len) is ours */
+	head = mem - raw;
+	if (head)
+		munmap(raw, head);
+	if (BLOCK_2M - head)
+		munmap(mem + len, BLOCK_2M - head);
+	if (advice >= 0 && madvise(mem, len, advice)) {
+		munmap(mem, len);
+		return NULL;
+	}
+	return mem;
+}
+
+uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* word j of page idx: base + j * K, base a mix of seed and idx (cheap under TCG) */
+#define WORD_STEP 0x9e3779b97f4a7c15ULL
+
+static uint64_t page_base(uint64_t seed, unsigned long idx)
+{
+	return mix64(seed ^ mix64(idx + 1));
+}
+
+void fill_page(void *page, uint64_t seed, unsigned long idx)
+{
+	uint64_t *w = page, v = page_base(seed, idx);
+	unsigned long j;
+
+	for (j = 0; j < PAGE_4K / 8; j++, v += WORD_STEP)
+		w[j] = v;
+}
+
+long check_page(const void *page, uint64_t seed, unsigned long idx)
+{
+	const uint64_t *w = page;
+	uint64_t v = page_base(seed, idx);
+	unsigned long j, b;
+
+	for (j = 0; j < PAGE_4K / 8; j++, v += WORD_STEP) {
+		if (w[j] == v)
+			continue;
+		for (b = 0; b < 8; b++)
+			if (((const unsigned char *)&w[j])[b] !=
+			    ((const unsigned char *)&v)[b])
+				break;
+		return j * 8 + b;
+	}
+	return -1;
+}
+
+uint64_t page_csum(const void *page)
+{
+	const uint64_t *w = page;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	unsigned long j;
+
+	for (j = 0; j < PAGE_4K / 8; j++)
+		h = (h ^ w[j]) * 0x100000001b3ULL;
+	return h;
+}
+
+long punch(char *mem, unsigned long npages,
+	   bool (*keep)(unsigned long i, void *arg), void *arg)
+{
+	unsigned long i, start;
+	long freed = 0;
+
+	for (i = 0; i < npages; i++) {
+		if (keep(i, arg))
+			continue;
+		start = i;
+		while (i + 1 < npages && !keep(i + 1, arg))
+			i++;
+		if (madvise(mem + start * PAGE_4K, (i - start + 1) * PAGE_4K,
+			    MADV_DONTNEED))
+			return -1;
+		freed += i - start + 1;
+	}
+	return freed;
+}
+
+#define PM_PRESENT	(1ULL << 63)
+#define PM_PFN_MASK	((1ULL << 55) - 1)
+
+int page_frames(const void *addr, unsigned long npages, uint64_t *pfn)
+{
+	off_t off = (uintptr_t)addr / PAGE_4K * 8;
+	size_t want = npages * 8, got = 0;
+	unsigned long i;
+	int fd, err;
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (got < want) {
+		ssize_t n = pread(fd, (char *)pfn + got, want - got, off + got);
+
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			close(fd);
+			return -err;
+		}
+		got += n;
+	}
+	close(fd);
+	for (i = 0; i < npages; i++)
+		pfn[i] = (pfn[i] & PM_PRESENT) ? (pfn[i] & PM_PFN_MASK) : 0;
+	return 0;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the compaction selftests share: the knobs (read, write, save and
+ * restore), the counters (/proc/vmstat, /proc/buddyinfo, /proc/meminfo) and
+ * the memory layouts (2 MiB-aligned mappings, per-page patterns, punching
+ * holes, where a page sits in physical memory).
+ *
+ * The helpers report errors by return value and never end the program:
+ * kselftest.h keeps its pass/fail counters in static variables, one copy per
+ * object file, so only the test program itself may report results.
+ */
+#ifndef COMPACTION_UTIL_H
+#define COMPACTION_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PAGE_4K		4096UL
+#define BLOCK_2M	(2UL << 20)
+#define PAGES_PER_BLOCK	(BLOCK_2M / PAGE_4K)	/* 512: one order-9 block */
+
+#define VM_COMPACT_MEMORY	"/proc/sys/vm/compact_memory"
+#define VM_PROACTIVENESS	"/proc/sys/vm/compaction_proactiveness"
+#define VM_EXTFRAG_THRESHOLD	"/proc/sys/vm/extfrag_threshold"
+#define VM_UNEVICTABLE_ALLOWED	"/proc/sys/vm/compact_unevictable_allowed"
+#define VM_PCP_HIGH_FRACTION	"/proc/sys/vm/percpu_pagelist_high_fraction"
+#define NODE_COMPACT_FMT	"/sys/devices/system/node/node%d/compact"
+#define THP_ENABLED		"/sys/kernel/mm/transparent_hugepage/enabled"
+#define THP_DEFRAG		"/sys/kernel/mm/transparent_hugepage/defrag"
+
+/*
+ * Free pages parked on the per-CPU lists are not in the buddy allocator, so
+ * a 2 MiB block with one of them cannot merge.  By default a CPU's list
+ * may grow to the zone's low watermark shared among the node's CPUs (~7000
+ * pages, 27 MiB, in the 1 GiB guest with 2 nodes) and shrinks back by an
+ * eighth a second, so right after compaction dozens of evacuated blocks can
+ * still miss a page (upstream: 58 to 124 of 190 blocks formed, against 185
+ * with small lists).  The tests that count free blocks set the fraction this
+ * high, as 'make bench' does: a list then stays at 4 * batch pages.
+ */
+#define PCP_HIGH_FRACTION	"1000000"
+
+/* === Knobs === */
+
+/* One open(2), one write(2) of @len bytes, close; write(2)'s result, errno kept. */
+ssize_t knob_write_raw(const char *path, const void *buf, size_t len);
+/* Write the whole string: 0, or -errno (-EIO for a short write). */
+int knob_write(const char *path, const char *val);
+/* Read the value, trailing newline dropped: 0 or -errno. */
+int knob_read(const char *path, char *buf, size_t size);
+/* Read a number: 0 or -errno (-EINVAL if the file holds no number). */
+int knob_read_long(const char *path, long *val);
+/*
+ * Remember @path's current value; knobs_restore() (run at exit and on
+ * SIGTERM, SIGINT and SIGHUP) writes it back.  For a THP selector such as
+ * "always [madvise] never" the bracketed word is what is saved.  0 or -errno.
+ */
+int knob_save(const char *path);
+/* Write every saved value back; the number that could not be restored. */
+int knobs_restore(void);
+
+/* === Counters === */
+
+/* A /proc/meminfo field in kB, or -1 if it is not there. */
+long meminfo_kb(const char *field);
+/* A /proc/vmstat counter: 0, or -1 if it is not there. */
+int vmstat_get(const char *name, unsigned long *val);
+/*
+ * Free memory in whole 2 MiB blocks: sum over zones of n(order) * 2^(order-9)
+ * for every order >= 9 in /proc/buddyinfo; zones named DMA are left out when
+ * @skip_dma (user pages never come from there).  -1 if unreadable.
+ */
+long free_2m_blocks(bool skip_dma);
+/* The fake or real NUMA nodes that have a compact file: their count. */
+int node_compact_files(int *nodes, int max);
+/* Monotonic time in seconds. */
+double now_s(void);
+
+/* === Memory layouts === */
+
+/* @len bytes of private anonymous memory, 2 MiB-aligned; madvise(@advice) if >= 0. */
+char *map_2m(size_t len, int advice);
+/* Write page @idx's pattern (derived from @seed and @idx) into all of @page. */
+void fill_page(void *page, uint64_t seed, unsigned long idx);
+/* -1 if @page holds page @idx's pattern, else the byte offset of the first difference. */
+long check_page(const void *page, uint64_t seed, unsigned long idx);
+/* A 64-bit checksum (FNV-1a over the words) of one page. */
+uint64_t page_csum(const void *page);
+/*
+ * MADV_DONTNEED every page i of @mem (@npages pages) for which keep(i, arg) is
+ * false, one call per run of such pages.  The number of pages freed, or -1.
+ */
+long punch(char *mem, unsigned long npages,
+	   bool (*keep)(unsigned long i, void *arg), void *arg);
+/*
+ * Physical frame of each of @npages pages from @addr, from /proc/self/pagemap;
+ * 0 for a page not present.  0, or -errno.  Needs CAP_SYS_ADMIN to see frames
+ * (without it the kernel reports 0 for all).
+ */
+int page_frames(const void *addr, unsigned long npages, uint64_t *pfn);
+/* A fixed pseudo-random 64-bit mix of @x (splitmix64's finaliser). */
+uint64_t mix64(uint64_t x);
+
+#endif /* COMPACTION_UTIL_H */
