@@ -274,10 +274,11 @@ unsigned long cpol_restart_pfn(const struct cpol_span *s, unsigned long cached,
  * @rules: how strict the run is.
  *
  * Isolated blocks belong to someone else.  A skip hint says an earlier run
- * found nothing to move there.  An asynchronous run only moves pages out of
- * movable and CMA blocks, where it is most likely to empty a block without
- * blocking; synchronous runs take movable pages from any block, which is
- * how a block of another type that holds movable pages gets emptied.
+ * found nothing to move there.  An asynchronous run only empties blocks of
+ * the kind the allocation will use (movable allocations: movable or CMA
+ * blocks), the cheap and likely wins; synchronous runs take movable pages
+ * from any block, which is how a block of another type that holds movable
+ * pages gets emptied.
  *
  * This is the place to change which blocks are emptied first.
  *
@@ -290,9 +291,11 @@ bool cpol_may_evacuate(const struct cpol_block *blk,
 		return false;
 	if (blk->skip && !rules->ignore_skip)
 		return false;
-	if (rules->async)
+	if (!rules->async)
+		return true;
+	if (rules->want_kind == CPOL_BLOCK_MOVABLE)
 		return blk->kind == CPOL_BLOCK_MOVABLE || blk->kind == CPOL_BLOCK_CMA;
-	return true;
+	return blk->kind == rules->want_kind;
 }
 
 /**
@@ -300,10 +303,12 @@ bool cpol_may_evacuate(const struct cpol_block *blk,
  * @blk:   the pageblock.
  * @rules: how strict the run is.
  *
- * Moved pages are movable, so they go to movable or CMA blocks, where they
- * do not mix types.  A block that is (nearly) one free page would be handed
- * out whole by the allocator and turned movable anyway, so it is fair game.
- * The skip hint is not looked at: it records the migrate scanner's findings.
+ * A block that starts with a free page of the order the run works towards
+ * is the result, not raw material: splitting it would undo the run.  Moved
+ * pages are movable, so they go to movable or CMA blocks, where they do not
+ * mix types, unless the run is told to take any target (the last priority
+ * of direct compaction).  The skip hint is not looked at: it records the
+ * migrate scanner's findings.
  *
  * This is the place to change where moved pages are put.
  *
@@ -313,7 +318,9 @@ bool cpol_may_fill(const struct cpol_block *blk, const struct cpol_rules *rules)
 {
 	if (blk->kind == CPOL_BLOCK_ISOLATED)
 		return false;
-	if (rules->any_target || blk->large_free)
+	if (blk->free_order >= rules->keep_order)
+		return false;
+	if (rules->any_target)
 		return true;
 	return blk->kind == CPOL_BLOCK_MOVABLE || blk->kind == CPOL_BLOCK_CMA;
 }
@@ -326,18 +333,21 @@ bool cpol_may_fill(const struct cpol_block *blk, const struct cpol_rules *rules)
  * cpol_too_many_isolated() - should isolation wait for migration to catch up?
  * @lru:      pages on the node's LRU lists.
  * @isolated: pages isolated from them by anyone (reclaim, compaction).
- * @contig:   the run is for alloc_contig_range(), which must make progress
- *            on a range it already isolated and so is allowed twice as much.
+ * @may_fs:   the run may enter the filesystem (__GFP_FS).
  *
- * Example: lru = 1000: a compaction run waits once more than 500 pages are
- * isolated, an alloc_contig_range() run once more than 1000 are.
+ * A run that may enter the filesystem waits early, at 1/16 of the LRU; one
+ * that may not (GFP_NOFS) goes on to half of it.  The gap is what lets a
+ * GFP_NOFS run make progress while others wait for filesystem locks it
+ * holds, instead of all of them waiting for each other.  Example:
+ * lru = 1600: __GFP_FS runs wait above 100 isolated pages, GFP_NOFS runs
+ * above 800.
  *
  * Return: true if the caller should stop isolating for now.
  */
 bool cpol_too_many_isolated(unsigned long lru, unsigned long isolated,
-			    bool contig)
+			    bool may_fs)
 {
-	unsigned long limit = contig ? lru : lru / 2;
+	unsigned long limit = may_fs ? lru / 16 : lru / 2;
 
 	return isolated > limit;
 }

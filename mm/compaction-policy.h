@@ -125,13 +125,12 @@ enum cpol_block_kind {
  * struct cpol_block - what the engine knows of a pageblock when it asks.
  * @kind:       its migratetype, as above.
  * @skip:       the pageblock skip hint is set.
- * @large_free: it starts with a free page of at least half a pageblock,
- *              which the allocator would hand out as a whole block.
+ * @free_order: order of the free page its first pfn starts, or -1.
  */
 struct cpol_block {
 	enum cpol_block_kind kind;
 	bool skip;
-	bool large_free;
+	int free_order;
 };
 
 /**
@@ -139,11 +138,17 @@ struct cpol_block {
  * @async:       asynchronous run: only cheap, likely wins.
  * @ignore_skip: scan blocks whose skip hint is set.
  * @any_target:  take free pages from blocks of any migratetype.
+ * @want_kind:   the kind of block the allocation's migratetype lives in.
+ * @keep_order:  a free page of this order or more is what the run works
+ *               towards: never split one to make room.  NR_PAGE_ORDERS
+ *               (or more) for runs that may split anything.
  */
 struct cpol_rules {
 	bool async;
 	bool ignore_skip;
 	bool any_target;
+	enum cpol_block_kind want_kind;
+	int keep_order;
 };
 
 bool cpol_may_evacuate(const struct cpol_block *blk,
@@ -156,7 +161,7 @@ bool cpol_may_fill(const struct cpol_block *blk,
 /* ===================================================================== */
 
 bool cpol_too_many_isolated(unsigned long lru, unsigned long isolated,
-			    bool contig);
+			    bool may_fs);
 
 /**
  * struct cpol_score_marks - the fragmentation score band of a node.

@@ -2,7 +2,9 @@
 /*
  * Memory compaction: move movable pages out of the way so that free pages
  * merge into large ones.
- *
+ */
+
+/**
  * DOC: Overview
  *
  * A compaction run works on one zone with two scanners.  The migrate
@@ -82,6 +84,18 @@ static bool run_is_contig(const struct compact_control *cc)
  * lock held.  An asynchronous run gives up the CPU by giving up the run;
  * a synchronous one reschedules and goes on.
  */
+/*
+ * Is the part of @pfn's pageblock that lies in @zone all valid memory of
+ * @zone?  A zone need not start or end on a pageblock boundary.
+ */
+static bool block_in_zone(struct zone *zone, unsigned long pfn)
+{
+	unsigned long start = max(pageblock_start_pfn(pfn), zone->zone_start_pfn);
+	unsigned long end = min(pageblock_end_pfn(pfn), zone_end_pfn(zone));
+
+	return pageblock_pfn_to_page(start, end, zone);
+}
+
 static bool run_should_stop(struct compact_control *cc)
 {
 	if (fatal_signal_pending(current)) {
@@ -112,11 +126,13 @@ static void free_lists_init(struct compact_control *cc)
 }
 
 /* Make an isolated free page look allocated, as the free path expects. */
-static void free_page_take(struct page *page, unsigned int order)
+static struct page *free_page_take_noprof(struct page *page, unsigned int order)
 {
 	post_alloc_hook(page, order, __GFP_MOVABLE);
 	set_page_refcounted(page);
+	return page;
 }
+#define free_page_take(...)	alloc_hooks(free_page_take_noprof(__VA_ARGS__))
 
 /**
  * free_lists_release() - give a run's unused free pages back to the buddy.
@@ -224,8 +240,8 @@ static long isolate_free_stretch(struct compact_control *cc, unsigned long pfn,
 	*next = pfn;
 out:
 	cc->stats.free_scanned += *next - start;
-	count_compact_events(COMPACTFREE_SCANNED, *next - start);
-	count_compact_events(COMPACTISOLATED, taken);
+	if (taken)
+		count_compact_events(COMPACTISOLATED, taken);
 	return ret ? ret : taken;
 }
 
@@ -254,8 +270,7 @@ unsigned long isolate_freepages_range(struct compact_control *cc,
 	while (pfn < end_pfn) {
 		stop = min(end_pfn, round_down(pfn, COMPACT_CHECK_EVERY) +
 			   COMPACT_CHECK_EVERY);
-		if (!pageblock_pfn_to_page(pageblock_start_pfn(pfn),
-					   pageblock_end_pfn(pfn), cc->req.zone))
+		if (!block_in_zone(cc->req.zone, pfn))
 			break;
 		got = isolate_free_stretch(cc, pfn, stop, true, &next);
 		if (got < 0)
@@ -371,7 +386,7 @@ static enum take_verdict take_movable_ops(struct compact_control *cc,
 		return TAKE_SKIP;
 	if (!isolate_movable_page(page, run_isolate_mode(cc)))
 		return TAKE_SKIP;
-	take_onto_list(cc, &page->lru, 1);
+	take_onto_list(cc, &page->lru, folio_nr_pages(page_folio(page)));
 	return TAKE_ISOLATED;
 }
 
@@ -394,6 +409,24 @@ static bool dirty_folio_moves_async(struct folio *folio)
 }
 
 /*
+ * Is the folio in a mapping whose memory cannot be touched (guest_memfd)?
+ * Such folios never migrate.  The folio lock keeps the mapping; if we
+ * cannot get it, say yes and leave the folio alone.
+ */
+static bool folio_inaccessible(struct folio *folio)
+{
+	struct address_space *mapping;
+	bool inaccessible;
+
+	if (!folio_trylock(folio))
+		return true;
+	mapping = folio_mapping(folio);
+	inaccessible = mapping && mapping_inaccessible(mapping);
+	folio_unlock(folio);
+	return inaccessible;
+}
+
+/*
  * Checks on an LRU folio we hold a reference on, before taking it off the
  * LRU: would moving it be allowed, and could it succeed?
  */
@@ -409,7 +442,8 @@ static bool lru_folio_movable(struct compact_control *cc, struct folio *folio)
 	/* Without __GFP_FS, filesystem pages may need locks we hold. */
 	if (mapping && !(cc->req.gfp_mask & __GFP_FS))
 		return false;
-	if (folio_test_unevictable(folio) && !unevictable_movable(cc))
+	if (folio_test_unevictable(folio) &&
+	    (!unevictable_movable(cc) || folio_inaccessible(folio)))
 		return false;
 	if (run_is_async(cc)) {
 		if (folio_test_writeback(folio))
@@ -422,14 +456,18 @@ static bool lru_folio_movable(struct compact_control *cc, struct folio *folio)
 
 /*
  * Would moving a large folio help the run?  Not if it is already as large
- * as the page asked for: moving it frees nothing bigger.
+ * as the page asked for, or as a pageblock: moving it frees nothing bigger
+ * and may force migration to split it.  alloc_contig_range() must move
+ * everything in its range.
  */
 static bool large_folio_worth_moving(struct compact_control *cc,
 				     unsigned int order)
 {
-	if (run_is_contig(cc) || cc->req.order < 0)
+	if (run_is_contig(cc))
 		return true;
-	return order < cc->req.order;
+	if (order >= pageblock_order)
+		return false;
+	return cc->req.order < 0 || order < cc->req.order;
 }
 
 /* A page that may be on an LRU list. */
@@ -517,8 +555,11 @@ static int wait_for_isolation_room(struct compact_control *cc)
 		      node_page_state(pgdat, NR_INACTIVE_ANON);
 		isolated = node_page_state(pgdat, NR_ISOLATED_FILE) +
 			   node_page_state(pgdat, NR_ISOLATED_ANON);
-		if (!cpol_too_many_isolated(lru, isolated, run_is_contig(cc)))
+		if (!cpol_too_many_isolated(lru, isolated,
+					    cc->req.gfp_mask & __GFP_FS)) {
+			wake_throttle_isolated(pgdat);
 			return 0;
+		}
 		if (cc->nr_migratepages || run_is_async(cc))
 			return -EAGAIN;
 		reclaim_throttle(pgdat, VMSCAN_THROTTLE_ISOLATED);
@@ -569,7 +610,6 @@ static unsigned long isolate_migrate_stretch(struct compact_control *cc,
 	*isolated = cc->nr_migratepages - before;
 out:
 	cc->stats.migrate_scanned += pfn - start;
-	count_compact_events(COMPACTMIGRATE_SCANNED, pfn - start);
 	if (*isolated > 0)
 		count_compact_events(COMPACTISOLATED, *isolated);
 	trace_mm_compaction_isolate_migratepages(start, pfn, pfn - start,
@@ -605,8 +645,7 @@ int isolate_migratepages_range(struct compact_control *cc,
 		err = wait_for_isolation_room(cc);
 		if (err)
 			break;
-		if (!pageblock_pfn_to_page(pageblock_start_pfn(pfn),
-					   pageblock_end_pfn(pfn), cc->req.zone)) {
+		if (!block_in_zone(cc->req.zone, pfn)) {
 			pfn = stop;
 			continue;
 		}
@@ -683,12 +722,21 @@ static bool run_sets_hints(const struct compact_control *cc)
 	return !(cc->req.flags & COMPACT_F_NO_SET_SKIP);
 }
 
+static enum cpol_block_kind block_kind(int migratetype);
+
 static struct cpol_rules run_rules(const struct compact_control *cc)
 {
 	return (struct cpol_rules) {
 		.async = run_is_async(cc),
 		.ignore_skip = cc->req.flags & COMPACT_F_IGNORE_SKIP,
 		.any_target = cc->req.flags & COMPACT_F_ANY_TARGET,
+		.want_kind = block_kind(cc->req.migratetype),
+		/*
+		 * An allocation's goal is a free page of its order: never split
+		 * one.  Whole-node runs have no single goal; filling a free
+		 * block costs one block and frees every block it drains.
+		 */
+		.keep_order = cc->req.order > 0 ? cc->req.order : NR_PAGE_ORDERS,
 	};
 }
 
@@ -712,10 +760,15 @@ static struct cpol_block block_census(struct page *page)
 	struct cpol_block blk = {
 		.kind = block_kind(get_pageblock_migratetype(page)),
 		.skip = get_pageblock_skip(page),
+		.free_order = -1,
 	};
 
-	if (PageBuddy(page) && buddy_order_unsafe(page) >= pageblock_order - 1)
-		blk.large_free = true;
+	if (PageBuddy(page)) {
+		unsigned long order = buddy_order_unsafe(page);
+
+		if (order <= MAX_PAGE_ORDER)
+			blk.free_order = order;
+	}
 	return blk;
 }
 
@@ -850,11 +903,11 @@ static void zone_forget_hints(struct zone *zone)
 {
 	unsigned long pfn, end = zone_end_pfn(zone);
 
-	for (pfn = pageblock_start_pfn(zone->zone_start_pfn); pfn < end;
-	     pfn += pageblock_nr_pages) {
+	/* The first block may start before the zone: look at its zone part. */
+	for (pfn = zone->zone_start_pfn; pfn < end; pfn = pageblock_end_pfn(pfn)) {
 		struct page *page = pfn_to_online_page(pfn);
 
-		if (page && zone_spans_pfn(zone, pfn) && page_zone(page) == zone)
+		if (page && page_zone(page) == zone)
 			clear_pageblock_skip(page);
 		if (!(pfn >> pageblock_order & 63))
 			cond_resched();
@@ -894,10 +947,14 @@ static void cache_migrate_pfn(struct compact_control *cc, unsigned long pfn)
 
 	if (!run_sets_hints(cc))
 		return;
-	if (pfn > zone->compact_cached_migrate_pfn[sync])
-		zone->compact_cached_migrate_pfn[sync] = pfn;
-	/* An asynchronous run also moves the synchronous runs' start. */
-	if (!sync && pfn > zone->compact_cached_migrate_pfn[1])
+	/*
+	 * What a synchronous run got past, an asynchronous one would too; not
+	 * the other way round: an asynchronous run passes blocks it may not
+	 * touch, which a synchronous run must still see.
+	 */
+	if (pfn > zone->compact_cached_migrate_pfn[0])
+		zone->compact_cached_migrate_pfn[0] = pfn;
+	if (sync && pfn > zone->compact_cached_migrate_pfn[1])
 		zone->compact_cached_migrate_pfn[1] = pfn;
 }
 
@@ -1017,11 +1074,15 @@ static enum compact_result judge_zone_for_order(struct zone *zone, int order,
 /* Proactive compaction: the fragmentation score                         */
 /* ===================================================================== */
 
+/* Memory hotplug may stop kswapd under us: look at it under its lock. */
 static bool kswapd_busy(pg_data_t *pgdat)
 {
-	struct task_struct *kswapd = READ_ONCE(pgdat->kswapd);
+	bool busy;
 
-	return kswapd && task_is_running(kswapd);
+	pgdat_kswapd_lock(pgdat);
+	busy = pgdat->kswapd && task_is_running(pgdat->kswapd);
+	pgdat_kswapd_unlock(pgdat);
+	return busy;
 }
 
 static unsigned int zone_score(struct zone *zone)
@@ -1093,13 +1154,25 @@ static bool free_lists_enough(struct compact_control *cc, unsigned int order)
 	       free_lists_have(cc, order);
 }
 
+/**
+ * enum free_step - how far the free scanner got in a pageblock.
+ * @FREE_BLOCK_DONE: the block is used up (or not allowed): move down.
+ * @FREE_BLOCK_LEFT: the run has enough; the rest of the block waits.
+ * @FREE_STOP:       stop looking for now: contention, a fatal signal, or
+ *                   the zone's watermark refused to give more pages.
+ */
+enum free_step {
+	FREE_BLOCK_DONE,
+	FREE_BLOCK_LEFT,
+	FREE_STOP,
+};
+
 /*
  * Take free pages from [cc->cur.free_next, @end) of the free scanner's
  * current pageblock until free_lists_enough() for @order.
- * Return: false if the block is done.
  */
-static bool free_scanner_take(struct compact_control *cc, unsigned long end,
-			      unsigned int order)
+static enum free_step free_scanner_take(struct compact_control *cc,
+					unsigned long end, unsigned int order)
 {
 	while (cc->cur.free_next < end) {
 		unsigned long stop, next;
@@ -1109,49 +1182,54 @@ static bool free_scanner_take(struct compact_control *cc, unsigned long end,
 		got = isolate_free_stretch(cc, cc->cur.free_next, stop, false,
 					   &next);
 		cc->cur.free_next = next;
-		if (got == -EAGAIN)
-			return true;
-		if (got == -EBUSY)	/* the watermark says stop */
-			return false;
+		if (got < 0)		/* -EAGAIN contended, -EBUSY watermark */
+			return FREE_STOP;
 		if (free_lists_enough(cc, order))
-			return cc->cur.free_next < end;
+			return cc->cur.free_next < end ? FREE_BLOCK_LEFT :
+							 FREE_BLOCK_DONE;
 		if (run_should_stop(cc))
-			return true;
+			return FREE_STOP;
 	}
-	return false;
+	return FREE_BLOCK_DONE;
 }
 
 /*
  * Work on the free scanner's current pageblock, resuming where the last
- * call stopped, if the block choice allows it.  Return: false if the block
- * is done.
+ * call stopped, if the block choice allows it.
  */
-static bool free_scanner_work_block(struct compact_control *cc,
-				    const struct cpol_span *span,
-				    unsigned int order)
+static enum free_step free_scanner_work_block(struct compact_control *cc,
+					      const struct cpol_span *span,
+					      unsigned int order)
 {
 	unsigned long end = cpol_block_end(span, cc->cur.free_pfn);
 	unsigned long from = cc->cur.free_next, had = cc->nr_freepages;
 	unsigned long scanned = cc->stats.free_scanned;
 	struct cpol_rules rules = run_rules(cc);
+	enum free_step step;
 	struct page *page;
-	bool more;
 
 	page = pageblock_pfn_to_page(cc->cur.free_pfn, end, cc->req.zone);
 	if (!page)
-		return false;
+		return FREE_BLOCK_DONE;
 	if (from == cc->cur.free_pfn) {
 		struct cpol_block blk = block_census(page);
 
 		if (!cpol_may_fill(&blk, &rules))
-			return false;
+			return FREE_BLOCK_DONE;
 	}
-	more = free_scanner_take(cc, end, order);
+	step = free_scanner_take(cc, end, order);
 	trace_mm_compaction_isolate_freepages(from, cc->cur.free_next,
 					      cc->stats.free_scanned - scanned,
 					      cc->nr_freepages - had);
-	return more;
+	return step;
 }
+
+/*
+ * Once the run holds a free page for every page waiting to move, the free
+ * scanner looks at most this many more blocks for a page large enough for
+ * a large folio; without one, the folio stays where it is.
+ */
+#define FREE_EXTRA_BLOCKS	8
 
 /**
  * free_scanner_refill() - find free pages for the pages waiting to move.
@@ -1161,19 +1239,24 @@ static bool free_scanner_work_block(struct compact_control *cc,
  * Walks down from the free scanner's pageblock, never into the migrate
  * scanner's, taking free pages from blocks the block choice allows
  * (cpol_may_fill()), until free_lists_enough().  Each block is looked at
- * once per run.
+ * once per run; the walk for a large target is bounded by
+ * FREE_EXTRA_BLOCKS.  Stops at once when the zone's watermark refuses.
  *
  * Context: process context, no locks held.
  */
 static void free_scanner_refill(struct compact_control *cc, unsigned int order)
 {
 	struct cpol_span span = zone_span(cc->req.zone);
+	unsigned int extra = 0;
 
 	while (!cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
-		if (free_scanner_work_block(cc, &span, order))
+		if (free_scanner_work_block(cc, &span, order) != FREE_BLOCK_DONE)
 			break;
 		free_scanner_step_down(cc, &span);
-		if (free_lists_enough(cc, order) || cc->stats.contended)
+		if (free_lists_enough(cc, order))
+			break;
+		if (cc->nr_freepages >= cc->nr_migratepages &&
+		    ++extra > FREE_EXTRA_BLOCKS)
 			break;
 	}
 }
@@ -1223,9 +1306,11 @@ static struct folio *compaction_target_noprof(struct folio *src,
 		if (!page)
 			return NULL;
 	}
-	free_page_take(page, order);
+	free_page_take_noprof(page, order);
 	if (order)
 		prep_compound_page(page, order);
+	/* One folio fewer waits for a target. */
+	cc->nr_migratepages -= 1U << order;
 	return page_rmappable_folio(page);
 }
 
@@ -1246,6 +1331,7 @@ static void compaction_target_unused(struct folio *dst, unsigned long data)
 		list_add(&page->lru, &cc->freepages[order]);
 		cc->nr_freepages += 1U << order;
 	}
+	cc->nr_migratepages += 1U << order;
 }
 
 /*
@@ -1298,8 +1384,7 @@ static bool zone_has_page_for(struct compact_control *cc)
 		if (!free_area_empty(area, mt))
 			return true;
 #ifdef CONFIG_CMA
-		if (mt == MIGRATE_MOVABLE && (cc->req.alloc_flags & ALLOC_CMA) &&
-		    !free_area_empty(area, MIGRATE_CMA))
+		if (mt == MIGRATE_MOVABLE && !free_area_empty(area, MIGRATE_CMA))
 			return true;
 #endif
 		if (find_suitable_fallback(area, order, mt, true,
@@ -1309,28 +1394,17 @@ static bool zone_has_page_for(struct compact_control *cc)
 	return false;
 }
 
-/* The verdict before the trace: may be COMPACT_NO_SUITABLE_PAGE. */
-static enum compact_result judge_progress(struct compact_control *cc)
+/* Has the run reached what its reason asks for? */
+static enum compact_result judge_goal(struct compact_control *cc)
 {
-	struct cpol_span span = zone_span(cc->req.zone);
-
-	if (cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
-		if (run_sets_hints(cc))
-			reset_cached_positions(cc->req.zone);
-		/* kswapd will forget the skip hints when it is done. */
-		if (cc->req.reason == COMPACT_REASON_DIRECT)
-			cc->req.zone->compact_blockskip_flush = true;
-		return cc->stats.whole_zone ? COMPACT_COMPLETE :
-					      COMPACT_PARTIAL_SKIPPED;
-	}
-	if (cc->stats.contended || fatal_signal_pending(current))
-		return COMPACT_CONTENDED;
+	struct zone *zone = cc->req.zone;
 
 	switch (cc->req.reason) {
 	case COMPACT_REASON_PROACTIVE:
-		if (kswapd_busy(cc->req.zone->zone_pgdat))
+		if (kswapd_busy(zone->zone_pgdat))
 			return COMPACT_PARTIAL_SKIPPED;
-		return zone_score(cc->req.zone) <= score_marks().low ?
+		/* The zone's own score: the node's weighting is for starting. */
+		return extfrag_for_order(zone, score_order()) <= score_marks().low ?
 			COMPACT_SUCCESS : COMPACT_CONTINUE;
 	case COMPACT_REASON_MANUAL:
 	case COMPACT_REASON_CONTIG:
@@ -1344,6 +1418,29 @@ static enum compact_result judge_progress(struct compact_control *cc)
 		return COMPACT_CONTINUE;
 	return zone_has_page_for(cc) ? COMPACT_SUCCESS :
 				       COMPACT_NO_SUITABLE_PAGE;
+}
+
+/* The verdict before the trace: may be COMPACT_NO_SUITABLE_PAGE. */
+static enum compact_result judge_progress(struct compact_control *cc)
+{
+	struct cpol_span span = zone_span(cc->req.zone);
+	enum compact_result res;
+
+	if (cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
+		if (run_sets_hints(cc))
+			reset_cached_positions(cc->req.zone);
+		/* kswapd will forget the skip hints when it is done. */
+		if (cc->req.reason == COMPACT_REASON_DIRECT)
+			cc->req.zone->compact_blockskip_flush = true;
+		return cc->stats.whole_zone ? COMPACT_COMPLETE :
+					      COMPACT_PARTIAL_SKIPPED;
+	}
+	res = judge_goal(cc);
+	if (res == COMPACT_SUCCESS || res == COMPACT_PARTIAL_SKIPPED)
+		return res;
+	if (cc->stats.contended || fatal_signal_pending(current))
+		return COMPACT_CONTENDED;
+	return res;
 }
 
 /**
@@ -1361,8 +1458,7 @@ static enum compact_result run_finished(struct compact_control *cc,
 	if (capc && READ_ONCE(capc->page))
 		return COMPACT_SUCCESS;
 	res = judge_progress(cc);
-	if (run_is_for_allocation(cc))
-		trace_mm_compaction_finished(cc->req.zone, cc->req.order, res);
+	trace_mm_compaction_finished(cc->req.zone, cc->req.order, res);
 	return res == COMPACT_NO_SUITABLE_PAGE ? COMPACT_CONTINUE : res;
 }
 
@@ -1493,7 +1589,7 @@ static void run_flush_freed(struct compact_control *cc,
 	if (cc->stats.migrated == *migrated_at_flush ||
 	    !pageblock_aligned(cc->cur.migrate_pfn))
 		return;
-	drain_local_pages(cc->req.zone);
+	lru_add_drain_cpu_zone(cc->req.zone);
 	*migrated_at_flush = cc->stats.migrated;
 }
 
@@ -1507,6 +1603,8 @@ static void run_wind_up(struct compact_control *cc)
 		cc->nr_migratepages = 0;
 	}
 	high = free_lists_release(cc);
+	count_compact_events(COMPACTMIGRATE_SCANNED, cc->stats.migrate_scanned);
+	count_compact_events(COMPACTFREE_SCANNED, cc->stats.free_scanned);
 	/* Free pages given back above the cached start must be found again. */
 	if (high && run_sets_hints(cc) &&
 	    high > cc->req.zone->compact_cached_free_pfn)
@@ -1862,10 +1960,14 @@ static void kcompactd_compact_for_order(pg_data_t *pgdat)
 		if (kthread_should_stop())
 			return;
 		res = compact_zone(&cc, NULL);
-		if (res == COMPACT_SUCCESS)
+		if (res == COMPACT_SUCCESS) {
 			compaction_defer_reset(cc.req.zone, order, false);
-		else if (res == COMPACT_COMPLETE || res == COMPACT_PARTIAL_SKIPPED)
+		} else if (res == COMPACT_COMPLETE ||
+			   res == COMPACT_PARTIAL_SKIPPED) {
+			/* Pages freed on other CPUs may merge into the order. */
+			drain_all_pages(cc.req.zone);
 			defer_compaction(cc.req.zone, order);
+		}
 		count_vm_events(KCOMPACTD_MIGRATE_SCANNED,
 				cc.stats.migrate_scanned);
 		count_vm_events(KCOMPACTD_FREE_SCANNED, cc.stats.free_scanned);
@@ -1960,7 +2062,8 @@ static int kcompactd(void *p)
  * Records the largest order and zone asked for since kcompactd last ran,
  * and wakes it if it sleeps and some zone is worth compacting.
  *
- * Context: kswapd; does not sleep.
+ * Context: kswapd, or an allocation through wakeup_kswapd(), possibly
+ * atomic; does not sleep.
  */
 void wakeup_kcompactd(pg_data_t *pgdat, int order, int highest_zoneidx)
 {

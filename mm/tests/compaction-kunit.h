@@ -369,13 +369,15 @@ static void compaction_live_contig_range(struct kunit *test)
  */
 static void compaction_live_deferral_on_zone(struct kunit *test)
 {
-	struct zone *zone = &NODE_DATA(numa_node_id())->node_zones[ZONE_NORMAL];
+	pg_data_t *pgdat = NODE_DATA(numa_node_id());
+	struct zone *zone = NULL;
 	struct cpol_backoff saved;
 	int i;
 
-	if (!populated_zone(zone))
-		zone = &NODE_DATA(numa_node_id())->node_zones[ZONE_DMA32];
-	if (!populated_zone(zone))
+	for (i = MAX_NR_ZONES - 1; i >= 0 && !zone; i--)
+		if (populated_zone(&pgdat->node_zones[i]))
+			zone = &pgdat->node_zones[i];
+	if (!zone)
 		kunit_skip(test, "no populated zone to test on");
 	saved = zone_backoff(zone);
 

@@ -203,6 +203,123 @@ static void scanner_restart(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cpol_restart_pfn(&zone_span, 0, 0x1001), 0x1001UL);
 }
 
+/* ===================================================================== */
+/* Block choice                                                          */
+/* ===================================================================== */
+
+static const struct cpol_rules async_rules = {
+	.async = true, .want_kind = CPOL_BLOCK_MOVABLE, .keep_order = 9,
+};
+static const struct cpol_rules async_unmovable_rules = {
+	.async = true, .want_kind = CPOL_BLOCK_OTHER, .keep_order = 9,
+};
+static const struct cpol_rules sync_rules = {
+	.want_kind = CPOL_BLOCK_MOVABLE, .keep_order = 9,
+};
+static const struct cpol_rules manual_rules = {
+	.ignore_skip = true, .want_kind = CPOL_BLOCK_MOVABLE, .keep_order = 9,
+};
+
+static void blocks_evacuated(struct kunit *test)
+{
+	struct cpol_block movable = { .kind = CPOL_BLOCK_MOVABLE, .free_order = -1 };
+	struct cpol_block cma = { .kind = CPOL_BLOCK_CMA, .free_order = -1 };
+	struct cpol_block other = { .kind = CPOL_BLOCK_OTHER, .free_order = -1 };
+	struct cpol_block isolated = { .kind = CPOL_BLOCK_ISOLATED };
+	struct cpol_block skipped = { .kind = CPOL_BLOCK_MOVABLE, .skip = true };
+
+	/* async: only blocks of the allocation's own kind */
+	KUNIT_EXPECT_TRUE(test, cpol_may_evacuate(&movable, &async_rules));
+	KUNIT_EXPECT_TRUE(test, cpol_may_evacuate(&cma, &async_rules));
+	KUNIT_EXPECT_FALSE(test, cpol_may_evacuate(&other, &async_rules));
+	KUNIT_EXPECT_TRUE(test, cpol_may_evacuate(&other, &async_unmovable_rules));
+	KUNIT_EXPECT_FALSE(test, cpol_may_evacuate(&movable, &async_unmovable_rules));
+	/* sync: movable pages are taken out of any block */
+	KUNIT_EXPECT_TRUE(test, cpol_may_evacuate(&other, &sync_rules));
+	/* someone else's block, never */
+	KUNIT_EXPECT_FALSE(test, cpol_may_evacuate(&isolated, &sync_rules));
+	KUNIT_EXPECT_FALSE(test, cpol_may_evacuate(&isolated, &manual_rules));
+	/* the skip hint holds unless the run ignores hints */
+	KUNIT_EXPECT_FALSE(test, cpol_may_evacuate(&skipped, &sync_rules));
+	KUNIT_EXPECT_TRUE(test, cpol_may_evacuate(&skipped, &manual_rules));
+}
+
+static void blocks_filled(struct kunit *test)
+{
+	struct cpol_rules any = { .any_target = true, .keep_order = 9 };
+	struct cpol_rules for_order_3 = { .keep_order = 3 };
+	struct cpol_block movable = { .kind = CPOL_BLOCK_MOVABLE, .skip = true,
+				      .free_order = -1 };
+	struct cpol_block other = { .kind = CPOL_BLOCK_OTHER, .free_order = 0 };
+	struct cpol_block whole = { .kind = CPOL_BLOCK_MOVABLE, .free_order = 9 };
+	struct cpol_block part = { .kind = CPOL_BLOCK_MOVABLE, .free_order = 3 };
+	struct cpol_block isolated = { .kind = CPOL_BLOCK_ISOLATED,
+				       .free_order = -1 };
+
+	/* the skip hint is the migrate scanner's, not the free scanner's */
+	KUNIT_EXPECT_TRUE(test, cpol_may_fill(&movable, &sync_rules));
+	/* moved pages are movable: do not mix them into other blocks... */
+	KUNIT_EXPECT_FALSE(test, cpol_may_fill(&other, &sync_rules));
+	/* ...unless the run is desperate */
+	KUNIT_EXPECT_TRUE(test, cpol_may_fill(&other, &any));
+	KUNIT_EXPECT_FALSE(test, cpol_may_fill(&isolated, &any));
+	/* never split what the run works towards, even when desperate */
+	KUNIT_EXPECT_FALSE(test, cpol_may_fill(&whole, &sync_rules));
+	KUNIT_EXPECT_FALSE(test, cpol_may_fill(&whole, &any));
+	KUNIT_EXPECT_TRUE(test, cpol_may_fill(&part, &sync_rules));
+	KUNIT_EXPECT_FALSE(test, cpol_may_fill(&part, &for_order_3));
+}
+
+/* ===================================================================== */
+/* Throttling and proactive compaction                                   */
+/* ===================================================================== */
+
+static void isolation_limit(struct kunit *test)
+{
+	/* __GFP_FS: 1/16 of the LRU */
+	KUNIT_EXPECT_FALSE(test, cpol_too_many_isolated(1600, 100, true));
+	KUNIT_EXPECT_TRUE(test, cpol_too_many_isolated(1600, 101, true));
+	/* GFP_NOFS gets past that, up to half */
+	KUNIT_EXPECT_FALSE(test, cpol_too_many_isolated(1600, 101, false));
+	KUNIT_EXPECT_FALSE(test, cpol_too_many_isolated(1600, 800, false));
+	KUNIT_EXPECT_TRUE(test, cpol_too_many_isolated(1600, 801, false));
+	/* an empty LRU (a node of free memory) never waits for nothing */
+	KUNIT_EXPECT_FALSE(test, cpol_too_many_isolated(0, 0, true));
+	KUNIT_EXPECT_TRUE(test, cpol_too_many_isolated(0, 1, true));
+}
+
+static void score_band(struct kunit *test)
+{
+	struct cpol_score_marks m;
+
+	m = cpol_score_marks(20);
+	KUNIT_EXPECT_EQ(test, m.low, 80U);
+	KUNIT_EXPECT_EQ(test, m.high, 90U);
+	m = cpol_score_marks(0);
+	KUNIT_EXPECT_EQ(test, m.low, 100U);
+	KUNIT_EXPECT_EQ(test, m.high, 100U);
+	/* never ask for a perfect node */
+	m = cpol_score_marks(100);
+	KUNIT_EXPECT_EQ(test, m.low, 5U);
+	KUNIT_EXPECT_EQ(test, m.high, 15U);
+	m = cpol_score_marks(97);
+	KUNIT_EXPECT_EQ(test, m.low, 5U);
+	/* out of range is clamped, not wrapped */
+	m = cpol_score_marks(1000);
+	KUNIT_EXPECT_EQ(test, m.low, 5U);
+}
+
+static void zone_score_weighting(struct kunit *test)
+{
+	/* 80 over a zone of 3/4 of the node */
+	KUNIT_EXPECT_EQ(test, cpol_zone_score(80, 3000, 4000), 60U);
+	/* a small fragmented zone barely counts */
+	KUNIT_EXPECT_EQ(test, cpol_zone_score(100, 4096, 262144), 1U);
+	KUNIT_EXPECT_EQ(test, cpol_zone_score(100, 262144, 262144), 100U);
+	KUNIT_EXPECT_EQ(test, cpol_zone_score(150, 10, 10), 100U);
+	KUNIT_EXPECT_EQ(test, cpol_zone_score(50, 10, 0), 0U);
+}
+
 static struct kunit_case compaction_policy_cases[] = {
 	KUNIT_CASE(backoff_fresh_zone_runs),
 	KUNIT_CASE(backoff_window_doubles_then_caps),
@@ -214,6 +331,11 @@ static struct kunit_case compaction_policy_cases[] = {
 	KUNIT_CASE(scanner_block_bounds),
 	KUNIT_CASE(scanner_meeting),
 	KUNIT_CASE(scanner_restart),
+	KUNIT_CASE(blocks_evacuated),
+	KUNIT_CASE(blocks_filled),
+	KUNIT_CASE(isolation_limit),
+	KUNIT_CASE(score_band),
+	KUNIT_CASE(zone_score_weighting),
 	{}
 };
 
