@@ -55,7 +55,7 @@ CPUS       ?= 2
 NUMA       ?= 1
 TIMEOUT    ?= 900
 # selftests run by 'make check': NAME or NAME:extra.c,... (tools/testing/selftests/mm)
-SELFTESTS  ?= compaction_test compaction_thp:compaction_util.c compaction_fragment:compaction_util.c compaction_integrity:compaction_util.c compaction_knobs:compaction_util.c
+SELFTESTS  ?= compaction_test compaction_thp:compaction_util.c compaction_fragment:compaction_util.c compaction_integrity:compaction_util.c compaction_knobs:compaction_util.c compaction_proactive:compaction_util.c
 INITRAMFS  := $(GUEST)/initramfs.cpio
 
 PACKAGES := build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils file \
