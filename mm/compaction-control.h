@@ -123,8 +123,9 @@ struct compact_cursor {
  * @free_scanned:    (r) pfns the free scanner looked at.
  * @migrated:        (r) pages migrate_pages() moved.
  * @failed:          (r) pages it could not move.
- * @contended:       (r) the run stopped early for lock contention or
- *                   need_resched() in async mode.
+ * @contended:       (r) the run stopped early: lock contention or
+ *                   need_resched() in async mode, a fatal signal, or
+ *                   migration out of targets before the scanners met.
  * @whole_zone:      (r) the migrate scanner started at the zone's start,
  *                   so meeting the free scanner means the zone is done.
  */

@@ -140,8 +140,8 @@ struct cpol_block {
  * @any_target:  take free pages from blocks of any migratetype.
  * @want_kind:   the kind of block the allocation's migratetype lives in.
  * @keep_order:  a free page of this order or more is what the run works
- *               towards: never split one to make room.  NR_PAGE_ORDERS
- *               (or more) for runs that may split anything.
+ *               towards: a block that starts with one is not filled.
+ *               NR_PAGE_ORDERS for runs that may fill anything.
  */
 struct cpol_rules {
 	bool async;

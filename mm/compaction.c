@@ -28,7 +28,7 @@
  * /proc/sys/vm/compact_memory and /sys/devices/system/node/nodeN/compact,
  * and alloc_contig_range(), which uses only the scanners.
  *
- * See Documentation/mm/compaction.rst for the design and the interfaces.
+ * Documentation/mm/compaction.rst describes the design and interfaces.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -80,11 +80,6 @@ static bool run_is_contig(const struct compact_control *cc)
 }
 
 /*
- * Should a scanner stop?  Called every COMPACT_CHECK_EVERY pfns with no
- * lock held.  An asynchronous run gives up the CPU by giving up the run;
- * a synchronous one reschedules and goes on.
- */
-/*
  * Is the part of @pfn's pageblock that lies in @zone all valid memory of
  * @zone?  A zone need not start or end on a pageblock boundary.
  */
@@ -96,6 +91,11 @@ static bool block_in_zone(struct zone *zone, unsigned long pfn)
 	return pageblock_pfn_to_page(start, end, zone);
 }
 
+/*
+ * Should a scanner stop?  Called every COMPACT_CHECK_EVERY pfns with no
+ * lock held.  An asynchronous run gives up the CPU by giving up the run;
+ * a synchronous one reschedules and goes on.
+ */
 static bool run_should_stop(struct compact_control *cc)
 {
 	if (fatal_signal_pending(current)) {
@@ -624,8 +624,8 @@ out:
  * @end_pfn:   one past the last pfn, in the same zone.
  *
  * Isolates up to a batch of pages onto cc->migratepages and leaves
- * cc->cur.migrate_pfn at the next pfn to look at.  Pageblocks that are not
- * wholly in the zone are stepped over.
+ * cc->cur.migrate_pfn at the next pfn to look at.  Pageblocks whose part
+ * in the zone has holes are stepped over.
  *
  * Context: process context, no locks held; may sleep.
  * Return: 0, or -EAGAIN (too many pages isolated, try again after
@@ -693,9 +693,12 @@ bool PageMovable(struct page *page)
  */
 void __SetPageMovable(struct page *page, const struct movable_operations *mops)
 {
-	VM_BUG_ON_PAGE(!PageLocked(page), page);
-	VM_BUG_ON_PAGE((unsigned long)mops & PAGE_MAPPING_MOVABLE, page);
-	page->mapping = (void *)((unsigned long)mops | PAGE_MAPPING_MOVABLE);
+	unsigned long tagged = (unsigned long)mops;
+
+	/* The tag lives in the low bit: the table must be aligned. */
+	VM_BUG_ON_PAGE(!PageLocked(page) || (tagged & PAGE_MAPPING_MOVABLE),
+		       page);
+	page->mapping = (struct address_space *)(tagged | PAGE_MAPPING_MOVABLE);
 }
 EXPORT_SYMBOL(__SetPageMovable);
 
@@ -732,9 +735,10 @@ static struct cpol_rules run_rules(const struct compact_control *cc)
 		.any_target = cc->req.flags & COMPACT_F_ANY_TARGET,
 		.want_kind = block_kind(cc->req.migratetype),
 		/*
-		 * An allocation's goal is a free page of its order: never split
-		 * one.  Whole-node runs have no single goal; filling a free
-		 * block costs one block and frees every block it drains.
+		 * An allocation's goal is a free page of its order: do not
+		 * fill a block that starts with one.  Whole-node runs have no
+		 * single goal; filling a free block costs one block and frees
+		 * every block it drains.
 		 */
 		.keep_order = cc->req.order > 0 ? cc->req.order : NR_PAGE_ORDERS,
 	};
@@ -897,7 +901,7 @@ static void reset_cached_positions(struct zone *zone)
 
 /*
  * Forget every skip hint of @zone and start both scanners anew.
- * O(pageblocks of the zone); reschedules between blocks.
+ * O(pageblocks of the zone); reschedules every 64 blocks.
  */
 static void zone_forget_hints(struct zone *zone)
 {
@@ -921,7 +925,7 @@ static void zone_forget_hints(struct zone *zone)
  *
  * kswapd calls this before it sleeps: once reclaim has balanced the node,
  * blocks that held nothing movable may now hold something.  Only zones
- * where a direct compaction run went through the whole zone are reset.
+ * where a direct compaction run's scanners met are reset.
  *
  * Context: process context (kswapd); may sleep.
  */
@@ -986,6 +990,29 @@ static bool zone_has_room(struct zone *zone, int order, int highest_zoneidx,
 				   free);
 }
 
+/* The verdict of compaction_suitable(), as its tracepoint reports it. */
+static enum compact_result judge_suitability(struct zone *zone, int order,
+					     int highest_zoneidx)
+{
+	int fragindex = -1000;	/* "would succeed": ignored below costly */
+
+	if (!zone_has_room(zone, order, highest_zoneidx,
+			   zone_page_state(zone, NR_FREE_PAGES)))
+		return COMPACT_SKIPPED;
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		fragindex = fragmentation_index(zone, order);
+	switch (cpol_judge_fragindex(order, fragindex,
+				     READ_ONCE(sysctl_extfrag_threshold))) {
+	case CPOL_SUITABLE:
+		return COMPACT_CONTINUE;
+	case CPOL_LOW_MEMORY:
+		return COMPACT_SKIPPED;
+	case CPOL_NOT_FRAGMENTED:
+		break;
+	}
+	return COMPACT_NOT_SUITABLE_ZONE;
+}
+
 /**
  * compaction_suitable() - is compacting @zone for @order worth a try?
  * @zone:            the zone.
@@ -1003,23 +1030,20 @@ static bool zone_has_room(struct zone *zone, int order, int highest_zoneidx,
  */
 bool compaction_suitable(struct zone *zone, int order, int highest_zoneidx)
 {
-	enum compact_result res = COMPACT_CONTINUE;
-	bool ok;
+	enum compact_result res = judge_suitability(zone, order, highest_zoneidx);
 
-	ok = zone_has_room(zone, order, highest_zoneidx,
-			   zone_page_state(zone, NR_FREE_PAGES));
-	if (!ok) {
-		res = COMPACT_SKIPPED;
-	} else if (cpol_judge_fragindex(order,
-					order > PAGE_ALLOC_COSTLY_ORDER ?
-					fragmentation_index(zone, order) : -1000,
-					READ_ONCE(sysctl_extfrag_threshold)) !=
-		   CPOL_SUITABLE) {
-		ok = false;
-		res = COMPACT_NOT_SUITABLE_ZONE;
-	}
 	trace_mm_compaction_suitable(zone, order, res);
-	return ok;
+	return res == COMPACT_CONTINUE;
+}
+
+/* Room after reclaiming a 1/@order share of what the zone could reclaim. */
+static bool zone_could_have_room(struct zone *zone, int order,
+				 int highest_zoneidx)
+{
+	unsigned long room = zone_page_state_snapshot(zone, NR_FREE_PAGES);
+
+	room += zone_reclaimable_pages(zone) / order;
+	return zone_has_room(zone, order, highest_zoneidx, room);
 }
 
 /**
@@ -1038,19 +1062,16 @@ bool compaction_suitable(struct zone *zone, int order, int highest_zoneidx)
 bool compaction_zonelist_suitable(struct alloc_context *ac, int order,
 				  int alloc_flags)
 {
-	struct zoneref *z;
+	struct zoneref *zref;
 	struct zone *zone;
+	bool found = false;
 
-	for_each_zone_zonelist_nodemask(zone, z, ac->zonelist,
-					ac->highest_zoneidx, ac->nodemask) {
-		unsigned long room;
-
-		room = zone_reclaimable_pages(zone) / order +
-		       zone_page_state_snapshot(zone, NR_FREE_PAGES);
-		if (zone_has_room(zone, order, ac->highest_zoneidx, room))
-			return true;
-	}
-	return false;
+	for_each_zone_zonelist_nodemask(zone, zref, ac->zonelist,
+					ac->highest_zoneidx, ac->nodemask)
+		if (!found && zone_could_have_room(zone, order,
+						   ac->highest_zoneidx))
+			found = true;
+	return found;
 }
 
 /*
@@ -1077,10 +1098,13 @@ static enum compact_result judge_zone_for_order(struct zone *zone, int order,
 /* Memory hotplug may stop kswapd under us: look at it under its lock. */
 static bool kswapd_busy(pg_data_t *pgdat)
 {
-	bool busy;
+	struct task_struct *kswapd;
+	bool busy = false;
 
 	pgdat_kswapd_lock(pgdat);
-	busy = pgdat->kswapd && task_is_running(pgdat->kswapd);
+	kswapd = pgdat->kswapd;
+	if (kswapd)
+		busy = task_is_running(kswapd);
 	pgdat_kswapd_unlock(pgdat);
 	return busy;
 }
@@ -1225,9 +1249,9 @@ static enum free_step free_scanner_work_block(struct compact_control *cc,
 }
 
 /*
- * Once the run holds a free page for every page waiting to move, the free
- * scanner looks at most this many more blocks for a page large enough for
- * a large folio; without one, the folio stays where it is.
+ * Once the run holds a free page for every page waiting to move, one
+ * refill for a large folio looks at about this many more blocks for a page
+ * large enough; without one, the folio stays where it is.
  */
 #define FREE_EXTRA_BLOCKS	8
 
@@ -1732,9 +1756,42 @@ static enum compact_result compact_zone_for_alloc(struct zone *zone,
 	barrier();
 	*capture = READ_ONCE(capc.page);
 	/* A page caught out of luck still counts as success for the stats. */
-	if (*capture)
-		res = COMPACT_SUCCESS;
-	return res;
+	return *capture ? COMPACT_SUCCESS : res;
+}
+
+/* Is @zone outside the allocating task's cpuset? */
+static bool zone_forbidden(struct zone *zone, gfp_t gfp_mask,
+			   unsigned int alloc_flags)
+{
+	if (!cpusets_enabled() || !(alloc_flags & ALLOC_CPUSET))
+		return false;
+	return !__cpuset_zone_allowed(zone, gfp_mask);
+}
+
+/*
+ * Remember how a direct run ended in the zone's backoff: success (likely,
+ * not certain: the caller confirms once the allocation succeeds) opens the
+ * zone again; a synchronous run through the zone without success widens
+ * the window.  Asynchronous runs prove too little to defer on.
+ */
+static void note_direct_outcome(struct zone *zone, int order,
+				enum compact_priority prio,
+				enum compact_result res)
+{
+	if (res == COMPACT_SUCCESS)
+		compaction_defer_reset(zone, order, false);
+	else if (prio != COMPACT_PRIO_ASYNC &&
+		 (res == COMPACT_COMPLETE || res == COMPACT_PARTIAL_SKIPPED))
+		defer_compaction(zone, order);
+}
+
+/* Stop going down the zonelist: done, dying, or async and due to yield. */
+static bool direct_should_stop(enum compact_priority prio,
+			       enum compact_result res)
+{
+	if (res == COMPACT_SUCCESS || fatal_signal_pending(current))
+		return true;
+	return prio == COMPACT_PRIO_ASYNC && need_resched();
 }
 
 /**
@@ -1757,24 +1814,24 @@ static enum compact_result compact_zone_for_alloc(struct zone *zone,
  * reads it: SKIPPED if none was tried, DEFERRED, ..., SUCCESS.
  */
 enum compact_result try_to_compact_pages(gfp_t gfp_mask, unsigned int order,
-		unsigned int alloc_flags, const struct alloc_context *ac,
-		enum compact_priority prio, struct page **capture)
+					 unsigned int alloc_flags,
+					 const struct alloc_context *ac,
+					 enum compact_priority prio,
+					 struct page **capture)
 {
-	enum compact_result best = COMPACT_SKIPPED;
-	struct zoneref *z;
+	enum compact_result best = COMPACT_SKIPPED, res;
+	struct zoneref *zref;
 	struct zone *zone;
 
 	if (!gfp_compaction_allowed(gfp_mask))
 		return COMPACT_SKIPPED;
 	trace_mm_compaction_try_to_compact_pages(order, gfp_mask, prio);
 
-	for_each_zone_zonelist_nodemask(zone, z, ac->zonelist,
+	for_each_zone_zonelist_nodemask(zone, zref, ac->zonelist,
 					ac->highest_zoneidx, ac->nodemask) {
-		enum compact_result res;
-
-		if (cpusets_enabled() && (alloc_flags & ALLOC_CPUSET) &&
-		    !__cpuset_zone_allowed(zone, gfp_mask))
+		if (zone_forbidden(zone, gfp_mask, alloc_flags))
 			continue;
+		/* The last priority goes everywhere, deferred or not. */
 		if (prio > MIN_COMPACT_PRIORITY &&
 		    compaction_deferred(zone, order)) {
 			best = max(best, COMPACT_DEFERRED);
@@ -1784,16 +1841,8 @@ enum compact_result try_to_compact_pages(gfp_t gfp_mask, unsigned int order,
 					     alloc_flags, ac->highest_zoneidx,
 					     capture);
 		best = max(best, res);
-		if (res == COMPACT_SUCCESS) {
-			/* Likely, not certain: the caller confirms on success. */
-			compaction_defer_reset(zone, order, false);
-			break;
-		}
-		if (prio != COMPACT_PRIO_ASYNC &&
-		    (res == COMPACT_COMPLETE || res == COMPACT_PARTIAL_SKIPPED))
-			defer_compaction(zone, order);
-		if ((prio == COMPACT_PRIO_ASYNC && need_resched()) ||
-		    fatal_signal_pending(current))
+		note_direct_outcome(zone, order, prio, res);
+		if (direct_should_stop(prio, res))
 			break;
 	}
 	return best;
@@ -1810,7 +1859,7 @@ enum compact_result try_to_compact_pages(gfp_t gfp_mask, unsigned int order,
  *          COMPACT_REASON_PROACTIVE (each zone down to the low score mark).
  *
  * Context: process context, may sleep.
- * Return: 0, or -EINTR on a fatal signal.
+ * Return: 0, or -EINTR if a fatal signal was pending before a zone.
  */
 static int compact_node(pg_data_t *pgdat, enum compact_reason reason)
 {
@@ -1848,35 +1897,41 @@ static int compact_node(pg_data_t *pgdat, enum compact_reason reason)
 	return 0;
 }
 
-/* Compact every online node, as /proc/sys/vm/compact_memory asks. */
+/*
+ * Compact every online node, as /proc/sys/vm/compact_memory asks.
+ * Return: 0, or -EINTR as compact_node() returns it.
+ */
 static int compact_all_nodes(void)
 {
-	int nid, err;
+	int nid, err = 0;
 
 	/* Folios in other CPUs' LRU batches cannot be isolated. */
 	lru_add_drain_all();
-	for_each_online_node(nid) {
+	for (nid = first_online_node; nid < MAX_NUMNODES && !err;
+	     nid = next_online_node(nid))
 		err = compact_node(NODE_DATA(nid), COMPACT_REASON_MANUAL);
-		if (err)
-			return err;
-	}
-	return 0;
+	return err;
 }
 
 #if defined(CONFIG_SYSFS) && defined(CONFIG_NUMA)
+/* Compact node @nid through and through.  Return: 0 or -errno. */
+static int compact_node_manually(int nid)
+{
+	if (nid < 0 || nid >= nr_node_ids || !node_online(nid))
+		return -ENODEV;
+	lru_add_drain_all();
+	return compact_node(NODE_DATA(nid), COMPACT_REASON_MANUAL);
+}
+
 /* /sys/devices/system/node/nodeN/compact: write anything to compact. */
 static ssize_t compact_store(struct device *dev, struct device_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int nid = dev->id;
+	int err = compact_node_manually(dev->id);
 
-	if (nid < 0 || nid >= nr_node_ids || !node_online(nid))
-		return -ENODEV;
-	lru_add_drain_all();
-	compact_node(NODE_DATA(nid), COMPACT_REASON_MANUAL);
-	return count;
+	return err ?: count;
 }
-static DEVICE_ATTR_WO(compact);
+static struct device_attribute dev_attr_compact = __ATTR_WO(compact);
 
 /**
  * compaction_register_node() - add the compact file to a node's directory.
@@ -1886,7 +1941,9 @@ static DEVICE_ATTR_WO(compact);
  */
 int compaction_register_node(struct node *node)
 {
-	return device_create_file(&node->dev, &dev_attr_compact);
+	struct device *dev = &node->dev;
+
+	return device_create_file(dev, &dev_attr_compact);
 }
 
 /**
@@ -1895,9 +1952,11 @@ int compaction_register_node(struct node *node)
  */
 void compaction_unregister_node(struct node *node)
 {
-	device_remove_file(&node->dev, &dev_attr_compact);
+	struct device *dev = &node->dev;
+
+	device_remove_file(dev, &dev_attr_compact);
 }
-#endif /* CONFIG_SYSFS && CONFIG_NUMA */
+#endif /* per-node compact file: CONFIG_SYSFS && CONFIG_NUMA */
 
 /* ===================================================================== */
 /* kcompactd                                                             */
@@ -1986,8 +2045,8 @@ static void kcompactd_compact_for_order(pg_data_t *pgdat)
  *
  * Compacts the node if its score is above the high mark.
  *
- * Return: true if it compacted and the score went down; false if there was
- * nothing to do or nothing improved, in which case kcompactd backs off.
+ * Return: false if it compacted and the score did not go down, in which
+ * case kcompactd backs off; true otherwise (including nothing to do).
  */
 static bool kcompactd_proactive_round(pg_data_t *pgdat)
 {
@@ -1999,6 +2058,27 @@ static bool kcompactd_proactive_round(pg_data_t *pgdat)
 	compact_node(pgdat, COMPACT_REASON_PROACTIVE);
 	after = node_score(pgdat);
 	return after < before;
+}
+
+/* Sleep until there is work or @timeout passes.  Return: true if asked. */
+static bool kcompactd_wait_for_work(pg_data_t *pgdat, long timeout)
+{
+	/* Without proactive work there is nothing to wake up for. */
+	if (!READ_ONCE(sysctl_compaction_proactiveness))
+		timeout = MAX_SCHEDULE_TIMEOUT;
+	trace_mm_compaction_kcompactd_sleep(pgdat->node_id);
+	return wait_event_freezable_timeout(pgdat->kcompactd_wait,
+					    kcompactd_has_work(pgdat), timeout);
+}
+
+/* kswapd's request; the time it takes counts as a memory stall. */
+static void kcompactd_serve_kswapd(pg_data_t *pgdat)
+{
+	unsigned long pflags;
+
+	psi_memstall_enter(&pflags);
+	kcompactd_compact_for_order(pgdat);
+	psi_memstall_leave(&pflags);
 }
 
 /**
@@ -2026,25 +2106,16 @@ static int kcompactd(void *p)
 	WRITE_ONCE(pgdat->kcompactd_highest_zoneidx, pgdat->nr_zones - 1);
 
 	while (!kthread_should_stop()) {
-		unsigned long pflags;
-		bool asked;
+		bool asked = kcompactd_wait_for_work(pgdat, timeout);
 
-		if (!READ_ONCE(sysctl_compaction_proactiveness))
-			timeout = MAX_SCHEDULE_TIMEOUT;
-		trace_mm_compaction_kcompactd_sleep(pgdat->node_id);
-		asked = wait_event_freezable_timeout(pgdat->kcompactd_wait,
-				kcompactd_has_work(pgdat), timeout);
 		if (kthread_should_stop())
 			break;
+		timeout = period;
 		if (asked && READ_ONCE(pgdat->kcompactd_max_order) &&
 		    !READ_ONCE(pgdat->proactive_compact_trigger)) {
-			psi_memstall_enter(&pflags);
-			kcompactd_compact_for_order(pgdat);
-			psi_memstall_leave(&pflags);
-			timeout = period;
+			kcompactd_serve_kswapd(pgdat);
 			continue;
 		}
-		timeout = period;
 		if (!kcompactd_proactive_round(pgdat))
 			timeout = period << CPOL_MAX_BACKOFF_SHIFT;
 		WRITE_ONCE(pgdat->proactive_compact_trigger, false);
@@ -2059,7 +2130,8 @@ static int kcompactd(void *p)
  * @order:           the order kswapd reclaimed for; 0 does nothing.
  * @highest_zoneidx: the highest zone of the allocation.
  *
- * Records the largest order and zone asked for since kcompactd last ran,
+ * Records the largest order and the lowest highest-zone asked for since
+ * kcompactd last ran,
  * and wakes it if it sleeps and some zone is worth compacting.
  *
  * Context: kswapd, or an allocation through wakeup_kswapd(), possibly
@@ -2067,19 +2139,24 @@ static int kcompactd(void *p)
  */
 void wakeup_kcompactd(pg_data_t *pgdat, int order, int highest_zoneidx)
 {
-	if (!order)
+	if (order <= 0)
 		return;
-	if (pgdat->kcompactd_max_order < order)
-		WRITE_ONCE(pgdat->kcompactd_max_order, order);
-	if (pgdat->kcompactd_highest_zoneidx > highest_zoneidx)
-		WRITE_ONCE(pgdat->kcompactd_highest_zoneidx, highest_zoneidx);
-	if (!wq_has_sleeper(&pgdat->kcompactd_wait))
-		return;
-	if (!kcompactd_node_suitable(pgdat))
-		return;
-	trace_mm_compaction_wakeup_kcompactd(pgdat->node_id, order,
-					     highest_zoneidx);
-	wake_up_interruptible(&pgdat->kcompactd_wait);
+	/* Widen the pending request: the largest order, the lowest zone. */
+	WRITE_ONCE(pgdat->kcompactd_max_order,
+		   max(pgdat->kcompactd_max_order, order));
+	WRITE_ONCE(pgdat->kcompactd_highest_zoneidx,
+		   min_t(int, pgdat->kcompactd_highest_zoneidx, highest_zoneidx));
+	/*
+	 * A kcompactd at work sees the request when it is done (the sleeper
+	 * check pairs with the barrier in its wait); wake a sleeping one only
+	 * if compacting could help.
+	 */
+	if (wq_has_sleeper(&pgdat->kcompactd_wait) &&
+	    kcompactd_node_suitable(pgdat)) {
+		trace_mm_compaction_wakeup_kcompactd(pgdat->node_id, order,
+						     highest_zoneidx);
+		wake_up_interruptible(&pgdat->kcompactd_wait);
+	}
 }
 
 /**
@@ -2128,18 +2205,20 @@ void __meminit kcompactd_stop(int nid)
 }
 
 /* A CPU came online: keep each kcompactd on its node's CPUs. */
+static void kcompactd_follow_node_cpus(pg_data_t *pgdat)
+{
+	const struct cpumask *cpus = cpumask_of_node(pgdat->node_id);
+
+	if (pgdat->kcompactd && cpumask_intersects(cpus, cpu_online_mask))
+		set_cpus_allowed_ptr(pgdat->kcompactd, cpus);
+}
+
 static int kcompactd_cpu_online(unsigned int cpu)
 {
 	int nid;
 
-	for_each_node_state(nid, N_MEMORY) {
-		pg_data_t *pgdat = NODE_DATA(nid);
-		const struct cpumask *mask = cpumask_of_node(pgdat->node_id);
-
-		if (pgdat->kcompactd &&
-		    cpumask_any_and(cpu_online_mask, mask) < nr_cpu_ids)
-			set_cpus_allowed_ptr(pgdat->kcompactd, mask);
-	}
+	for_each_node_state(nid, N_MEMORY)
+		kcompactd_follow_node_cpus(NODE_DATA(nid));
 	return 0;
 }
 
@@ -2171,21 +2250,24 @@ static int compaction_knob_store(const struct ctl_table *table, int write,
 	return 0;
 }
 
-/* Wake every kcompactd so that a raised proactiveness acts now. */
+/* Wake a node's kcompactd for a proactive round now (order -1). */
+static void kcompactd_poke(pg_data_t *pgdat)
+{
+	if (READ_ONCE(pgdat->proactive_compact_trigger))
+		return;		/* poked already, round not done yet */
+	WRITE_ONCE(pgdat->proactive_compact_trigger, true);
+	trace_mm_compaction_wakeup_kcompactd(pgdat->node_id, -1,
+					     pgdat->nr_zones - 1);
+	wake_up_interruptible(&pgdat->kcompactd_wait);
+}
+
+/* A raised proactiveness should act now, not at the next period. */
 static void kcompactd_poke_all(void)
 {
 	int nid;
 
-	for_each_online_node(nid) {
-		pg_data_t *pgdat = NODE_DATA(nid);
-
-		if (READ_ONCE(pgdat->proactive_compact_trigger))
-			continue;
-		WRITE_ONCE(pgdat->proactive_compact_trigger, true);
-		trace_mm_compaction_wakeup_kcompactd(pgdat->node_id, -1,
-						     pgdat->nr_zones - 1);
-		wake_up_interruptible(&pgdat->kcompactd_wait);
-	}
+	for_each_online_node(nid)
+		kcompactd_poke(NODE_DATA(nid));
 }
 
 static int compaction_knob_handler(const struct ctl_table *table, int write,
@@ -2214,66 +2296,56 @@ static int compaction_knob_handler(const struct ctl_table *table, int write,
 	return 0;
 }
 
+/*
+ * One knob: its name, variable, permissions and inclusive range.  Every
+ * knob goes through compaction_knob_handler().
+ */
+#define COMPACTION_KNOB(_name, _var, _mode, _min, _max) {		\
+	.procname	= _name,					\
+	.data		= &(_var),					\
+	.maxlen		= sizeof(_var),					\
+	.mode		= (_mode),					\
+	.proc_handler	= compaction_knob_handler,			\
+	.extra1		= (_min),					\
+	.extra2		= (_max),					\
+}
+
 static struct ctl_table vm_compaction[] = {
-	{
-		.procname	= "compact_memory",
-		.data		= &sysctl_compact_memory,
-		.maxlen		= sizeof(int),
-		.mode		= 0200,
-		.proc_handler	= compaction_knob_handler,
-		.extra1		= SYSCTL_ONE,
-		.extra2		= SYSCTL_ONE,
-	},
-	{
-		.procname	= "compaction_proactiveness",
-		.data		= &sysctl_compaction_proactiveness,
-		.maxlen		= sizeof(sysctl_compaction_proactiveness),
-		.mode		= 0644,
-		.proc_handler	= compaction_knob_handler,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= SYSCTL_ONE_HUNDRED,
-	},
-	{
-		.procname	= "extfrag_threshold",
-		.data		= &sysctl_extfrag_threshold,
-		.maxlen		= sizeof(int),
-		.mode		= 0644,
-		.proc_handler	= compaction_knob_handler,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= SYSCTL_ONE_THOUSAND,
-	},
-	{
-		.procname	= "compact_unevictable_allowed",
-		.data		= &sysctl_compact_unevictable_allowed,
-		.maxlen		= sizeof(int),
-		.mode		= 0644,
-		.proc_handler	= compaction_knob_handler,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= SYSCTL_ONE,
-	},
+	COMPACTION_KNOB("compact_memory", sysctl_compact_memory, 0200,
+			SYSCTL_ONE, SYSCTL_ONE),
+	COMPACTION_KNOB("compaction_proactiveness",
+			sysctl_compaction_proactiveness, 0644,
+			SYSCTL_ZERO, SYSCTL_ONE_HUNDRED),
+	COMPACTION_KNOB("extfrag_threshold", sysctl_extfrag_threshold, 0644,
+			SYSCTL_ZERO, SYSCTL_ONE_THOUSAND),
+	COMPACTION_KNOB("compact_unevictable_allowed",
+			sysctl_compact_unevictable_allowed, 0644,
+			SYSCTL_ZERO, SYSCTL_ONE),
 };
 
 /* ===================================================================== */
 /* Init                                                                  */
 /* ===================================================================== */
 
-static int __init kcompactd_init(void)
+/* The knobs first: they work without kcompactd. */
+static int __init compaction_init(void)
 {
 	int nid, err;
 
+	register_sysctl_init("vm", vm_compaction);
 	err = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
 					"mm/compaction:online",
 					kcompactd_cpu_online, NULL);
 	if (err < 0) {
-		pr_err("kcompactd: failed to register hotplug callbacks\n");
+		pr_err("kcompactd: no CPU hotplug callback (%d), not started\n",
+		       err);
 		return err;
 	}
 	for_each_node_state(nid, N_MEMORY)
 		kcompactd_run(nid);
-	register_sysctl_init("vm", vm_compaction);
 	return 0;
 }
-subsys_initcall(kcompactd_init)
+subsys_initcall(compaction_init);
 
 #ifdef CONFIG_COMPACTION_KUNIT_TEST
 #include "tests/compaction-kunit.h"
