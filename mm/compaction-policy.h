@@ -141,7 +141,6 @@ struct cpol_block {
  * @want_kind:   the kind of block the allocation's migratetype lives in.
  * @keep_order:  a free page of this order or more is what the run works
  *               towards: a block that starts with one is not filled.
- *               NR_PAGE_ORDERS for runs that may fill anything.
  */
 struct cpol_rules {
 	bool async;

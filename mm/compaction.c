@@ -735,12 +735,12 @@ static struct cpol_rules run_rules(const struct compact_control *cc)
 		.any_target = cc->req.flags & COMPACT_F_ANY_TARGET,
 		.want_kind = block_kind(cc->req.migratetype),
 		/*
-		 * An allocation's goal is a free page of its order: do not
-		 * fill a block that starts with one.  Whole-node runs have no
-		 * single goal; filling a free block costs one block and frees
-		 * every block it drains.
+		 * An allocation's goal is a free page of its order; a whole-node
+		 * run's is free pageblocks.  Do not fill a block that starts
+		 * with one: it would cost a block the run has already won, and
+		 * on dense layouts free no more than it costs.
 		 */
-		.keep_order = cc->req.order > 0 ? cc->req.order : NR_PAGE_ORDERS,
+		.keep_order = cc->req.order > 0 ? cc->req.order : pageblock_order,
 	};
 }
 

@@ -18,8 +18,20 @@
  *             ^0      ^64     ^128      ^448          . = free
  *
  * No block is free as a whole before compaction; a correct engine moves
- * the few kept pages out and frees most blocks.  The blocks are picked low
- * in the zone (see ct_build()).
+ * the few kept pages out and frees most blocks.
+ *
+ * Where they go: the blocks are the lowest CT_NR_BLOCKS of a pool of
+ * CT_POOL whole blocks; each block of the rest keeps only its first page
+ * (a plain allocation, which does not move) and gives the other 511 back:
+ *
+ *   low pfns   [K...K...][K...K...] ... | [P.......][P.......] ...  high
+ *              sources (16)             | targets (the rest)     P = pinned
+ *
+ * Like upstream's, our free scanner walks down from the zone's end and does
+ * not fill blocks that are wholly free (that would cost a free block for
+ * each one it empties), so targets must be partly used blocks above the
+ * sources: otherwise the sources themselves become the targets and
+ * nothing is freed, which is how two-scanner compaction behaves.
  */
 #ifndef _MM_TESTS_COMPACTION_KUNIT_H
 #define _MM_TESTS_COMPACTION_KUNIT_H
@@ -36,9 +48,11 @@
 /**
  * struct ct_layout - the fragmented layout of a test case.
  * @zone:    the zone all blocks came from.
- * @block:   first pfn of each block.
+ * @block:   first pfn of each source block.
  * @page:    where each kept page is now (moves update it).
  * @nr:      kept pages.
+ * @pinned:  first page of each target block, held to the end.
+ * @nr_pinned: target blocks.
  * @moves:   pages moved by the engine so far.
  */
 struct ct_layout {
@@ -46,6 +60,8 @@ struct ct_layout {
 	unsigned long block[CT_NR_BLOCKS];
 	struct page **page;
 	unsigned long nr;
+	struct page *pinned[CT_POOL];
+	unsigned int nr_pinned;
 	atomic_t moves;
 };
 
@@ -152,15 +168,20 @@ static void ct_fragment_block(struct ct_layout *l, unsigned int b,
 	}
 }
 
+/* Keep only the first page of a whole pageblock: a target block. */
+static void ct_target_block(struct ct_layout *l, struct page *head)
+{
+	unsigned int i;
+
+	split_page(head, pageblock_order);
+	l->pinned[l->nr_pinned++] = head;
+	for (i = 1; i < pageblock_nr_pages; i++)
+		__free_page(head + i);
+}
+
 /*
  * Build the layout of the file comment in the zone of the first block
- * allocated.  The blocks are the lowest CT_NR_BLOCKS of a pool of
- * CT_POOL taken, so that they lie where the migrate scanner works, below
- * the free pages at the top of the zone where the free scanner finds its
- * targets: otherwise the kept pages would only move inside their own
- * blocks, as two-scanner compaction does wherever the scanners meet.
- *
- * Return: 0, or -ENOMEM if not enough whole blocks were free.
+ * allocated.  Return: 0, or -ENOMEM if not enough whole blocks were free.
  */
 static int ct_build(struct kunit *test, struct ct_layout *l)
 {
@@ -196,9 +217,9 @@ static int ct_build(struct kunit *test, struct ct_layout *l)
 		if (b < CT_NR_BLOCKS)
 			ct_fragment_block(l, b, pool[b]);
 		else
-			__free_pages(pool[b], pageblock_order);
+			ct_target_block(l, pool[b]);
 	}
-	return got < CT_NR_BLOCKS ? -ENOMEM : 0;
+	return got < 2 * CT_NR_BLOCKS ? -ENOMEM : 0;
 }
 
 /* Give every kept page back, wherever it is now. */
@@ -216,6 +237,9 @@ static void ct_teardown(struct ct_layout *l)
 		put_page(page);
 	}
 	l->nr = 0;
+	for (i = 0; i < l->nr_pinned; i++)
+		__free_page(l->pinned[i]);
+	l->nr_pinned = 0;
 	ct_now = NULL;
 }
 
@@ -299,7 +323,7 @@ static void compaction_live_frees_fragmented_blocks(struct kunit *test)
 	if (ct_build(test, &l)) {
 		ct_teardown(&l);
 		kunit_skip(test, "could not take %d free pageblocks from one zone",
-			   CT_NR_BLOCKS);
+			   2 * CT_NR_BLOCKS);
 	}
 	KUNIT_ASSERT_EQ(test, l.nr, (unsigned long)CT_NR_BLOCKS * CT_PER_BLOCK);
 	KUNIT_EXPECT_EQ(test, ct_blocks_freed(&l), 0U);
@@ -337,7 +361,7 @@ static void compaction_live_contig_range(struct kunit *test)
 	if (ct_build(test, &l)) {
 		ct_teardown(&l);
 		kunit_skip(test, "could not take %d free pageblocks from one zone",
-			   CT_NR_BLOCKS);
+			   2 * CT_NR_BLOCKS);
 	}
 	start = l.block[CT_NR_BLOCKS / 2];
 #ifdef CONFIG_CONTIG_ALLOC
