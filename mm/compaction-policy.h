@@ -59,9 +59,6 @@ bool cpol_backoff_exhausted(const struct cpol_backoff *b, int order);
 /**
  * enum cpol_suitability - what compacting a zone could do for a request.
  * @CPOL_SUITABLE:     worth compacting.
- * @CPOL_LOW_MEMORY:   too little free memory above the watermark to hold
- *                     both the migrated pages and the page asked for:
- *                     reclaim's job, not compaction's.
  * @CPOL_NOT_FRAGMENTED: a costly order whose fragmentation index says a
  *                     failure would come from lack of memory rather than
  *                     from fragmentation (index within
@@ -69,7 +66,6 @@ bool cpol_backoff_exhausted(const struct cpol_backoff *b, int order);
  */
 enum cpol_suitability {
 	CPOL_SUITABLE,
-	CPOL_LOW_MEMORY,
 	CPOL_NOT_FRAGMENTED,
 };
 

@@ -270,7 +270,12 @@ unsigned long isolate_freepages_range(struct compact_control *cc,
 	while (pfn < end_pfn) {
 		stop = min(end_pfn, round_down(pfn, COMPACT_CHECK_EVERY) +
 			   COMPACT_CHECK_EVERY);
-		if (!block_in_zone(cc->req.zone, pfn))
+		/*
+		 * Once per block: a free page that reaches into the next block
+		 * is at least a block, so it ends on a block boundary.
+		 */
+		if ((pfn == start_pfn || pageblock_aligned(pfn)) &&
+		    !block_in_zone(cc->req.zone, pfn))
 			break;
 		got = isolate_free_stretch(cc, pfn, stop, true, &next);
 		if (got < 0)
@@ -390,40 +395,29 @@ static enum take_verdict take_movable_ops(struct compact_control *cc,
 	return TAKE_ISOLATED;
 }
 
-/*
- * Can an asynchronous run move this dirty folio without blocking?  Only if
- * it has no mapping or the mapping migrates folios itself.  The folio lock
- * keeps the mapping from going away while we look.
- */
-static bool dirty_folio_moves_async(struct folio *folio)
-{
-	struct address_space *mapping;
-	bool ok;
-
-	if (!folio_trylock(folio))
-		return false;
-	mapping = folio_mapping(folio);
-	ok = !mapping || mapping->a_ops->migrate_folio;
-	folio_unlock(folio);
-	return ok;
-}
+/* What a folio's mapping rules out, from folio_mapping_limits(). */
+#define MAPPING_LOCKED		BIT(0)	/* could not look: folio lock busy */
+#define MAPPING_BLOCKS		BIT(1)	/* no ->migrate_folio: may block */
+#define MAPPING_INACCESSIBLE	BIT(2)	/* guest_memfd: never migrates */
 
 /*
- * Is the folio in a mapping whose memory cannot be touched (guest_memfd)?
- * Such folios never migrate.  The folio lock keeps the mapping; if we
- * cannot get it, say yes and leave the folio alone.
+ * Look at a folio's mapping under the folio lock, which keeps it from
+ * going away; only tried, never waited for.  Return: MAPPING_* bits.
  */
-static bool folio_inaccessible(struct folio *folio)
+static unsigned int folio_mapping_limits(struct folio *folio)
 {
 	struct address_space *mapping;
-	bool inaccessible;
+	unsigned int limits = 0;
 
 	if (!folio_trylock(folio))
-		return true;
+		return MAPPING_LOCKED;
 	mapping = folio_mapping(folio);
-	inaccessible = mapping && mapping_inaccessible(mapping);
+	if (mapping && !mapping->a_ops->migrate_folio)
+		limits |= MAPPING_BLOCKS;
+	if (mapping && mapping_inaccessible(mapping))
+		limits |= MAPPING_INACCESSIBLE;
 	folio_unlock(folio);
-	return inaccessible;
+	return limits;
 }
 
 /*
@@ -433,6 +427,9 @@ static bool folio_inaccessible(struct folio *folio)
 static bool lru_folio_movable(struct compact_control *cc, struct folio *folio)
 {
 	struct address_space *mapping = folio_mapping(folio);
+	bool unevictable = folio_test_unevictable(folio);
+	bool async = run_is_async(cc);
+	bool async_dirty = async && folio_test_dirty(folio);
 
 	if (!folio_test_lru(folio))
 		return false;
@@ -442,13 +439,23 @@ static bool lru_folio_movable(struct compact_control *cc, struct folio *folio)
 	/* Without __GFP_FS, filesystem pages may need locks we hold. */
 	if (mapping && !(cc->req.gfp_mask & __GFP_FS))
 		return false;
-	if (folio_test_unevictable(folio) &&
-	    (!unevictable_movable(cc) || folio_inaccessible(folio)))
+	if (unevictable && !unevictable_movable(cc))
 		return false;
-	if (run_is_async(cc)) {
-		if (folio_test_writeback(folio))
+	if (async && folio_test_writeback(folio))
+		return false;
+	/*
+	 * Mlocked folios of inaccessible mappings never move; an asynchronous
+	 * run may not wait for a dirty folio whose mapping cannot migrate it
+	 * itself.  Both need a look at the mapping: one lock round trip.
+	 */
+	if (unevictable || async_dirty) {
+		unsigned int limits = folio_mapping_limits(folio);
+
+		if (limits & MAPPING_LOCKED)
 			return false;
-		if (folio_test_dirty(folio) && !dirty_folio_moves_async(folio))
+		if (unevictable && (limits & MAPPING_INACCESSIBLE))
+			return false;
+		if (async_dirty && (limits & MAPPING_BLOCKS))
 			return false;
 	}
 	return true;
@@ -603,7 +610,7 @@ static unsigned long isolate_migrate_stretch(struct compact_control *cc,
 			break;
 		}
 		/* A step may overshoot @end (a folio crossing it). */
-		pfn = min(pfn + step, max(end, pfn + 1));
+		pfn = min(pfn + step, end);
 		if (cc->nr_migratepages >= COMPACT_BATCH)
 			break;
 	}
@@ -725,7 +732,16 @@ static bool run_sets_hints(const struct compact_control *cc)
 	return !(cc->req.flags & COMPACT_F_NO_SET_SKIP);
 }
 
-static enum cpol_block_kind block_kind(int migratetype);
+static enum cpol_block_kind block_kind(int migratetype)
+{
+	if (is_migrate_isolate(migratetype))
+		return CPOL_BLOCK_ISOLATED;
+	if (is_migrate_cma(migratetype))
+		return CPOL_BLOCK_CMA;
+	if (migratetype == MIGRATE_MOVABLE)
+		return CPOL_BLOCK_MOVABLE;
+	return CPOL_BLOCK_OTHER;
+}
 
 static struct cpol_rules run_rules(const struct compact_control *cc)
 {
@@ -742,17 +758,6 @@ static struct cpol_rules run_rules(const struct compact_control *cc)
 		 */
 		.keep_order = cc->req.order > 0 ? cc->req.order : pageblock_order,
 	};
-}
-
-static enum cpol_block_kind block_kind(int migratetype)
-{
-	if (is_migrate_isolate(migratetype))
-		return CPOL_BLOCK_ISOLATED;
-	if (is_migrate_cma(migratetype))
-		return CPOL_BLOCK_CMA;
-	if (migratetype == MIGRATE_MOVABLE)
-		return CPOL_BLOCK_MOVABLE;
-	return CPOL_BLOCK_OTHER;
 }
 
 /*
@@ -1005,8 +1010,6 @@ static enum compact_result judge_suitability(struct zone *zone, int order,
 				     READ_ONCE(sysctl_extfrag_threshold))) {
 	case CPOL_SUITABLE:
 		return COMPACT_CONTINUE;
-	case CPOL_LOW_MEMORY:
-		return COMPACT_SKIPPED;
 	case CPOL_NOT_FRAGMENTED:
 		break;
 	}
@@ -1062,16 +1065,17 @@ static bool zone_could_have_room(struct zone *zone, int order,
 bool compaction_zonelist_suitable(struct alloc_context *ac, int order,
 				  int alloc_flags)
 {
+	int highest = ac->highest_zoneidx;
 	struct zoneref *zref;
 	struct zone *zone;
-	bool found = false;
 
-	for_each_zone_zonelist_nodemask(zone, zref, ac->zonelist,
-					ac->highest_zoneidx, ac->nodemask)
-		if (!found && zone_could_have_room(zone, order,
-						   ac->highest_zoneidx))
-			found = true;
-	return found;
+	for_each_zone_zonelist_nodemask(zone, zref, ac->zonelist, highest,
+					ac->nodemask) {
+		/* One zone is enough: stop looking there. */
+		if (zone_could_have_room(zone, order, highest))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -1509,10 +1513,9 @@ static void run_place_scanners(struct compact_control *cc)
 				cpol_restart_pfn(&span,
 						 zone->compact_cached_free_pfn,
 						 first_free));
-		if (cc->cur.migrate_pfn != zone->compact_cached_migrate_pfn[sync])
-			zone->compact_cached_migrate_pfn[sync] = cc->cur.migrate_pfn;
-		if (cc->cur.free_pfn != zone->compact_cached_free_pfn)
-			zone->compact_cached_free_pfn = cc->cur.free_pfn;
+		/* Stale positions (hotplug moved the zone) are replaced. */
+		zone->compact_cached_migrate_pfn[sync] = cc->cur.migrate_pfn;
+		zone->compact_cached_free_pfn = cc->cur.free_pfn;
 	}
 	cc->cur.free_next = cc->cur.free_pfn;
 	cc->stats.whole_zone = cc->cur.migrate_pfn == span.start;
@@ -1629,6 +1632,12 @@ static void run_wind_up(struct compact_control *cc)
 	high = free_lists_release(cc);
 	count_compact_events(COMPACTMIGRATE_SCANNED, cc->stats.migrate_scanned);
 	count_compact_events(COMPACTFREE_SCANNED, cc->stats.free_scanned);
+	if (cc->req.reason == COMPACT_REASON_KCOMPACTD ||
+	    cc->req.reason == COMPACT_REASON_PROACTIVE) {
+		count_vm_events(KCOMPACTD_MIGRATE_SCANNED,
+				cc->stats.migrate_scanned);
+		count_vm_events(KCOMPACTD_FREE_SCANNED, cc->stats.free_scanned);
+	}
 	/* Free pages given back above the cached start must be found again. */
 	if (high && run_sets_hints(cc) &&
 	    high > cc->req.zone->compact_cached_free_pfn)
@@ -1852,6 +1861,26 @@ enum compact_result try_to_compact_pages(gfp_t gfp_mask, unsigned int order,
 /* Whole-node compaction: manual and proactive                           */
 /* ===================================================================== */
 
+/*
+ * A run over all of @zone, not for an allocation: manual (may block on
+ * writeback: the admin asked) or proactive (kcompactd, lighter).
+ */
+static struct compact_request whole_zone_request(struct zone *zone,
+						 enum compact_reason reason)
+{
+	return (struct compact_request) {
+		.zone = zone,
+		.gfp_mask = GFP_KERNEL,
+		.order = -1,
+		.migratetype = MIGRATE_MOVABLE,
+		.highest_zoneidx = MAX_NR_ZONES - 1,
+		.mode = reason == COMPACT_REASON_PROACTIVE ? MIGRATE_SYNC_LIGHT :
+							     MIGRATE_SYNC,
+		.reason = reason,
+		.flags = COMPACT_F_WHOLE_ZONE | COMPACT_F_IGNORE_SKIP,
+	};
+}
+
 /**
  * compact_node() - compact every zone of a node.
  * @pgdat:  the node.
@@ -1863,23 +1892,11 @@ enum compact_result try_to_compact_pages(gfp_t gfp_mask, unsigned int order,
  */
 static int compact_node(pg_data_t *pgdat, enum compact_reason reason)
 {
-	bool proactive = reason == COMPACT_REASON_PROACTIVE;
 	int i;
 
 	for (i = 0; i < MAX_NR_ZONES; i++) {
 		struct compact_control cc = {
-			.req = {
-				.zone = &pgdat->node_zones[i],
-				.gfp_mask = GFP_KERNEL,
-				.order = -1,
-				.migratetype = MIGRATE_MOVABLE,
-				.highest_zoneidx = MAX_NR_ZONES - 1,
-				.mode = proactive ? MIGRATE_SYNC_LIGHT :
-						    MIGRATE_SYNC,
-				.reason = reason,
-				.flags = COMPACT_F_WHOLE_ZONE |
-					 COMPACT_F_IGNORE_SKIP,
-			},
+			.req = whole_zone_request(&pgdat->node_zones[i], reason),
 		};
 
 		if (!populated_zone(cc.req.zone))
@@ -1887,12 +1904,6 @@ static int compact_node(pg_data_t *pgdat, enum compact_reason reason)
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		compact_zone(&cc, NULL);
-		if (proactive) {
-			count_vm_events(KCOMPACTD_MIGRATE_SCANNED,
-					cc.stats.migrate_scanned);
-			count_vm_events(KCOMPACTD_FREE_SCANNED,
-					cc.stats.free_scanned);
-		}
 	}
 	return 0;
 }
@@ -2027,9 +2038,6 @@ static void kcompactd_compact_for_order(pg_data_t *pgdat)
 			drain_all_pages(cc.req.zone);
 			defer_compaction(cc.req.zone, order);
 		}
-		count_vm_events(KCOMPACTD_MIGRATE_SCANNED,
-				cc.stats.migrate_scanned);
-		count_vm_events(KCOMPACTD_FREE_SCANNED, cc.stats.free_scanned);
 	}
 
 	/* Done with this request unless a larger one came in meanwhile. */

@@ -293,16 +293,7 @@ static unsigned int ct_blocks_freed(struct ct_layout *l)
 static enum compact_result ct_compact_zone_manually(struct zone *zone)
 {
 	struct compact_control cc = {
-		.req = {
-			.zone = zone,
-			.gfp_mask = GFP_KERNEL,
-			.order = -1,
-			.migratetype = MIGRATE_MOVABLE,
-			.highest_zoneidx = MAX_NR_ZONES - 1,
-			.mode = MIGRATE_SYNC,
-			.reason = COMPACT_REASON_MANUAL,
-			.flags = COMPACT_F_WHOLE_ZONE | COMPACT_F_IGNORE_SKIP,
-		},
+		.req = whole_zone_request(zone, COMPACT_REASON_MANUAL),
 	};
 
 	lru_add_drain_all();
