@@ -51,11 +51,13 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/compaction.h>
 
+/* compact_isolated counts alloc_contig_range()'s pages too, if it exists. */
+static inline void count_compact_isolated(unsigned long nr)
+{
 #ifdef CONFIG_COMPACTION
-#define count_compact_events(item, n)	count_vm_events(item, n)
-#else
-#define count_compact_events(item, n)	do { } while (0)
+	count_vm_events(COMPACTISOLATED, nr);
 #endif
+}
 
 /* Pages isolated for migration in one batch. */
 #define COMPACT_BATCH		COMPACT_CLUSTER_MAX
@@ -132,6 +134,7 @@ static struct page *free_page_take_noprof(struct page *page, unsigned int order)
 	set_page_refcounted(page);
 	return page;
 }
+
 #define free_page_take(...)	alloc_hooks(free_page_take_noprof(__VA_ARGS__))
 
 /**
@@ -241,7 +244,7 @@ static long isolate_free_stretch(struct compact_control *cc, unsigned long pfn,
 out:
 	cc->stats.free_scanned += *next - start;
 	if (taken)
-		count_compact_events(COMPACTISOLATED, taken);
+		count_compact_isolated(taken);
 	return ret ? ret : taken;
 }
 
@@ -618,7 +621,7 @@ static unsigned long isolate_migrate_stretch(struct compact_control *cc,
 out:
 	cc->stats.migrate_scanned += pfn - start;
 	if (*isolated > 0)
-		count_compact_events(COMPACTISOLATED, *isolated);
+		count_compact_isolated(*isolated);
 	trace_mm_compaction_isolate_migratepages(start, pfn, pfn - start,
 						 max(*isolated, 0L));
 	return pfn;
@@ -687,7 +690,7 @@ int isolate_migratepages_range(struct compact_control *cc,
  */
 bool PageMovable(struct page *page)
 {
-	VM_BUG_ON_PAGE(!PageLocked(page), page);
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
 	return __PageMovable(page) && page_movable_ops(page);
 }
 
@@ -703,8 +706,8 @@ void __SetPageMovable(struct page *page, const struct movable_operations *mops)
 	unsigned long tagged = (unsigned long)mops;
 
 	/* The tag lives in the low bit: the table must be aligned. */
-	VM_BUG_ON_PAGE(!PageLocked(page) || (tagged & PAGE_MAPPING_MOVABLE),
-		       page);
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(page) ||
+			     (tagged & PAGE_MAPPING_MOVABLE), page);
 	page->mapping = (struct address_space *)(tagged | PAGE_MAPPING_MOVABLE);
 }
 EXPORT_SYMBOL(__SetPageMovable);
@@ -718,7 +721,7 @@ EXPORT_SYMBOL(__SetPageMovable);
  */
 void __ClearPageMovable(struct page *page)
 {
-	VM_BUG_ON_PAGE(!PageMovable(page), page);
+	VM_WARN_ON_ONCE_PAGE(!PageMovable(page), page);
 	page->mapping = (void *)PAGE_MAPPING_MOVABLE;
 }
 EXPORT_SYMBOL(__ClearPageMovable);
@@ -1506,13 +1509,12 @@ static void run_place_scanners(struct compact_control *cc)
 		cc->cur.migrate_pfn = span.start;
 		cc->cur.free_pfn = first_free;
 	} else {
-		cc->cur.migrate_pfn = cpol_restart_pfn(&span,
-				zone->compact_cached_migrate_pfn[sync],
-				span.start);
-		cc->cur.free_pfn = cpol_block_start(&span,
-				cpol_restart_pfn(&span,
-						 zone->compact_cached_free_pfn,
-						 first_free));
+		unsigned long migrate = zone->compact_cached_migrate_pfn[sync];
+		unsigned long free = zone->compact_cached_free_pfn;
+
+		free = cpol_restart_pfn(&span, free, first_free);
+		cc->cur.migrate_pfn = cpol_restart_pfn(&span, migrate, span.start);
+		cc->cur.free_pfn = cpol_block_start(&span, free);
 		/* Stale positions (hotplug moved the zone) are replaced. */
 		zone->compact_cached_migrate_pfn[sync] = cc->cur.migrate_pfn;
 		zone->compact_cached_free_pfn = cc->cur.free_pfn;
@@ -1630,8 +1632,8 @@ static void run_wind_up(struct compact_control *cc)
 		cc->nr_migratepages = 0;
 	}
 	high = free_lists_release(cc);
-	count_compact_events(COMPACTMIGRATE_SCANNED, cc->stats.migrate_scanned);
-	count_compact_events(COMPACTFREE_SCANNED, cc->stats.free_scanned);
+	count_vm_events(COMPACTMIGRATE_SCANNED, cc->stats.migrate_scanned);
+	count_vm_events(COMPACTFREE_SCANNED, cc->stats.free_scanned);
 	if (cc->req.reason == COMPACT_REASON_KCOMPACTD ||
 	    cc->req.reason == COMPACT_REASON_PROACTIVE) {
 		count_vm_events(KCOMPACTD_MIGRATE_SCANNED,
@@ -1732,10 +1734,10 @@ static void request_for_priority(struct compact_request *req,
  * Compact one zone for an allocation, with the capture hook published for
  * the time of the run.  *@capture gets the captured page, if any.
  */
-static enum compact_result compact_zone_for_alloc(struct zone *zone,
-		int order, gfp_t gfp_mask, enum compact_priority prio,
-		unsigned int alloc_flags, int highest_zoneidx,
-		struct page **capture)
+static enum compact_result
+compact_zone_for_alloc(struct zone *zone, int order, gfp_t gfp_mask,
+		       enum compact_priority prio, unsigned int alloc_flags,
+		       int highest_zoneidx, struct page **capture)
 {
 	struct compact_control cc = {
 		.req = {
@@ -1942,6 +1944,7 @@ static ssize_t compact_store(struct device *dev, struct device_attribute *attr,
 
 	return err ?: count;
 }
+
 static struct device_attribute dev_attr_compact = __ATTR_WO(compact);
 
 /**

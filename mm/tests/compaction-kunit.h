@@ -426,6 +426,7 @@ static struct kunit_suite compaction_live_suite = {
 	.name = "compaction-live",
 	.test_cases = compaction_live_cases,
 };
+
 kunit_test_suite(compaction_live_suite);
 
 #endif /* _MM_TESTS_COMPACTION_KUNIT_H */

@@ -210,12 +210,15 @@ static void scanner_restart(struct kunit *test)
 static const struct cpol_rules async_rules = {
 	.async = true, .want_kind = CPOL_BLOCK_MOVABLE, .keep_order = 9,
 };
+
 static const struct cpol_rules async_unmovable_rules = {
 	.async = true, .want_kind = CPOL_BLOCK_OTHER, .keep_order = 9,
 };
+
 static const struct cpol_rules sync_rules = {
 	.want_kind = CPOL_BLOCK_MOVABLE, .keep_order = 9,
 };
+
 static const struct cpol_rules manual_rules = {
 	.ignore_skip = true, .want_kind = CPOL_BLOCK_MOVABLE, .keep_order = 9,
 };
