@@ -66,13 +66,14 @@ $(error FLAVOUR must be test, stock, debug or matrix-NAME for a configs/matrix/N
 endif
 
 .PHONY: help deps base tree kernel config headers selftests initramfs \
-	run shell check bench matrix patches vars clean distclean
+	run shell check mutants bench matrix patches vars clean distclean
 
 help:
 	@echo 'make run        build our kernel, boot it and show compaction at work'
 	@echo 'make check      build, boot and run every test; prints "N passed, N failed"'
 	@echo 'make shell      boot our kernel to an interactive BusyBox shell'
 	@echo 'make bench      stock against ours on the compaction workloads (WORKLOAD=thp for one)'
+	@echo 'make mutants    each broken engine in harness/mutants must fail the tests'
 	@echo 'make matrix     build our tree with each of configs/matrix/*.config (COMPACTION=n, ...)'
 	@echo 'make kernel     build a kernel (FLAVOUR=test|stock|debug, default test)'
 	@echo 'make patches    write our whole change as a git-am series to $(RESULTS)/patches'
@@ -133,6 +134,11 @@ shell: kernel initramfs
 
 check: deps
 	@harness/check.sh
+
+# each harness/mutants/*.patch (or MUTANTS=NAME ...) must fail the guest run
+MUTANTS ?=
+mutants: kernel initramfs
+	@harness/mutants.sh $(RESULTS)/mutants-$(BENCH_STAMP) $(MUTANTS)
 
 # --- build matrix: our tree with one feature off at a time (build only) -----------
 matrix: tree

@@ -12,6 +12,9 @@
 #   debug    the same on the debug kernel (KASAN, lockdep, DEBUG_VM ...),
 #            unless CHECK_DEBUG=0
 #   patches  'make patches' and the proof that the series applies
+#   mutants  each harness/mutants/*.patch breaks the engine; the test kernel
+#            built with it must fail the guest run, by the test named in the
+#            patch (harness/mutants.sh), unless CHECK_MUTANTS=0
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +28,8 @@ stamp() { echo "check: [$(( $(date +%s) - t0 ))s] $*"; }
 die() { echo "check: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 debug=${CHECK_DEBUG:-1}
-suites=(-S compaction-policy -S compaction-live)
+mutants=${CHECK_MUTANTS:-1}
+suites=(-S compaction-policy -S compaction-live -S compaction-rules)
 
 stamp "building the test kernel and the guest"
 make -s kernel FLAVOUR=test || die "the test kernel did not build"
@@ -63,11 +67,17 @@ else
 	echo '{"passed": 0, "failed": 1, "skipped": 0}' > "$run/patches.json"
 fi
 
+if [ "$mutants" = 1 ]; then
+	stamp "mutants: a broken engine must fail the guest run"
+	harness/mutants.sh "$run"
+fi
+
 stamp "done; results in $run"
-python3 - "$run" "$debug" <<'PY'
+python3 - "$run" "$debug" "$mutants" <<'PY'
 import glob, json, os, sys
 tot = {'passed': 0, 'failed': 0, 'skipped': 0}
 expected = ['host', 'guest-test'] + (['guest-debug'] if sys.argv[2] == '1' else []) + ['patches']
+expected += ['mutants'] if sys.argv[3] == '1' else []
 for name in expected:
     path = os.path.join(sys.argv[1], name + '.json')
     try:

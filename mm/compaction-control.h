@@ -107,6 +107,9 @@ struct compact_request {
  * @free_pfn:    (r) first pfn of the pageblock the free scanner works on;
  *               it moves down, a pageblock at a time.
  * @free_next:   (r) next pfn to look at inside that pageblock.
+ * @batch_pfn:   (r) first pfn of the pageblock the batch waiting to move
+ *               began in: where the next run must look again if a page of
+ *               it fails to move.
  *
  * Invariant while a run goes on: the free scanner's pageblock lies
  * strictly above the migrate scanner's (see cpol_scanners_met()).
@@ -115,6 +118,7 @@ struct compact_cursor {
 	unsigned long migrate_pfn;
 	unsigned long free_pfn;
 	unsigned long free_next;
+	unsigned long batch_pfn;
 };
 
 /**

@@ -325,6 +325,23 @@ bool cpol_may_fill(const struct cpol_block *blk, const struct cpol_rules *rules)
 	return blk->kind == CPOL_BLOCK_MOVABLE || blk->kind == CPOL_BLOCK_CMA;
 }
 
+/**
+ * cpol_cma_serves() - does a free CMA page end a run for an allocation?
+ * @want_kind: the kind of block the allocation's migratetype lives in.
+ * @alloc_cma: the allocation may take CMA pages (ALLOC_CMA).
+ *
+ * Only a movable allocation allowed into CMA can use one.  kcompactd
+ * works for an order's watermark, which does not count CMA, and a
+ * long-term pinning allocation may not take CMA: for them a run that has
+ * only made a CMA page has not succeeded.
+ *
+ * Return: true if a free CMA page of the order is a page for the request.
+ */
+bool cpol_cma_serves(enum cpol_block_kind want_kind, bool alloc_cma)
+{
+	return want_kind == CPOL_BLOCK_MOVABLE && alloc_cma;
+}
+
 /* ===================================================================== */
 /* Throttling and proactive compaction                                   */
 /* ===================================================================== */

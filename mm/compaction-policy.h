@@ -150,6 +150,7 @@ bool cpol_may_evacuate(const struct cpol_block *blk,
 		       const struct cpol_rules *rules);
 bool cpol_may_fill(const struct cpol_block *blk,
 		   const struct cpol_rules *rules);
+bool cpol_cma_serves(enum cpol_block_kind want_kind, bool alloc_cma);
 
 /* ===================================================================== */
 /* Throttling and proactive compaction                                   */

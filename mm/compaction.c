@@ -76,6 +76,20 @@ static bool run_is_async(const struct compact_control *cc)
 	return cc->req.mode == MIGRATE_ASYNC;
 }
 
+/*
+ * May the run block on a folio (its lock, writeback, a dirty folio's
+ * filesystem)?  Only a fully synchronous run: manual compaction and the
+ * last direct priority.  Sync-light runs (kcompactd, proactive, the middle
+ * direct priority) may wait in migrate_pages() for a folio they isolated,
+ * but isolate only what moves without blocking, as async runs do: a folio
+ * under writeback or a dirty one whose mapping cannot migrate it itself
+ * is bound to fail and would only be put back at the head of its LRU.
+ */
+static bool run_may_block(const struct compact_control *cc)
+{
+	return cc->req.mode == MIGRATE_SYNC;
+}
+
 static bool run_is_contig(const struct compact_control *cc)
 {
 	return cc->req.reason == COMPACT_REASON_CONTIG;
@@ -94,8 +108,62 @@ static bool block_in_zone(struct zone *zone, unsigned long pfn)
 }
 
 /*
- * Should a scanner stop?  Called every COMPACT_CHECK_EVERY pfns with no
- * lock held.  An asynchronous run gives up the CPU by giving up the run;
+ * The scanners step over pageblocks they may not use (the wrong kind, a
+ * skip hint, a hole) without looking at a page; they look for a reason to
+ * stop every this many such blocks, so that a sweep over a large zone
+ * still reschedules and notices a fatal signal.
+ */
+#define COMPACT_SWEEP_CHECK_EVERY	32
+
+#ifdef CONFIG_SPARSEMEM
+/*
+ * The first pfn in [@pfn, @limit) whose memory section is online, or
+ * @limit: a scanner crosses an offline section (hot-removed memory) in one
+ * step instead of a pageblock at a time.
+ */
+static unsigned long online_pfn_up(unsigned long pfn, unsigned long limit)
+{
+	unsigned long nr = pfn_to_section_nr(pfn);
+
+	if (online_section_nr(nr))
+		return pfn;
+	while (++nr <= __highest_present_section_nr &&
+	       section_nr_to_pfn(nr) < limit)
+		if (online_section_nr(nr))
+			return section_nr_to_pfn(nr);
+	return limit;
+}
+
+/* The same downwards: one past the last online pfn below @pfn, or @limit. */
+static unsigned long online_pfn_down(unsigned long pfn, unsigned long limit)
+{
+	unsigned long nr;
+
+	if (pfn <= limit)
+		return limit;
+	nr = pfn_to_section_nr(pfn - 1);
+	if (online_section_nr(nr))
+		return pfn;
+	while (nr-- > 0 && section_nr_to_pfn(nr + 1) > limit)
+		if (online_section_nr(nr))
+			return max(section_nr_to_pfn(nr + 1), limit);
+	return limit;
+}
+#else
+static unsigned long online_pfn_up(unsigned long pfn, unsigned long limit)
+{
+	return pfn;
+}
+
+static unsigned long online_pfn_down(unsigned long pfn, unsigned long limit)
+{
+	return pfn;
+}
+#endif
+
+/*
+ * Should a scanner stop?  Called every COMPACT_CHECK_EVERY pfns, and every
+ * COMPACT_SWEEP_CHECK_EVERY pageblocks stepped over, with no lock held.  An asynchronous run gives up the CPU by giving up the run;
  * a synchronous one reschedules and goes on.
  */
 static bool run_should_stop(struct compact_control *cc)
@@ -315,7 +383,7 @@ static isolate_mode_t run_isolate_mode(const struct compact_control *cc)
 {
 	isolate_mode_t mode = 0;
 
-	if (run_is_async(cc))
+	if (!run_may_block(cc))
 		mode |= ISOLATE_ASYNC_MIGRATE;
 	return mode;
 }
@@ -364,7 +432,7 @@ static void take_onto_list(struct compact_control *cc, struct list_head *lru,
 static enum take_verdict take_hugetlb(struct compact_control *cc,
 				      struct page *page, unsigned long *step)
 {
-	struct folio *folio = page_folio(page);
+	struct folio *folio;
 	int err;
 
 	*step = compound_step(page);
@@ -381,6 +449,11 @@ static enum take_verdict take_hugetlb(struct compact_control *cc,
 		*step = 1;
 		return TAKE_SKIP;
 	}
+	/*
+	 * Read the folio now that it is isolated and cannot change: before,
+	 * it could have been freed and reallocated with another size.
+	 */
+	folio = page_folio(page);
 	*step = folio_nr_pages(folio) - folio_page_idx(folio, page);
 	cc->nr_migratepages += folio_nr_pages(folio);
 	return TAKE_ISOLATED;
@@ -431,8 +504,8 @@ static bool lru_folio_movable(struct compact_control *cc, struct folio *folio)
 {
 	struct address_space *mapping = folio_mapping(folio);
 	bool unevictable = folio_test_unevictable(folio);
-	bool async = run_is_async(cc);
-	bool async_dirty = async && folio_test_dirty(folio);
+	bool nonblocking = !run_may_block(cc);
+	bool nonblocking_dirty = nonblocking && folio_test_dirty(folio);
 
 	if (!folio_test_lru(folio))
 		return false;
@@ -444,21 +517,22 @@ static bool lru_folio_movable(struct compact_control *cc, struct folio *folio)
 		return false;
 	if (unevictable && !unevictable_movable(cc))
 		return false;
-	if (async && folio_test_writeback(folio))
+	if (nonblocking && folio_test_writeback(folio))
 		return false;
 	/*
-	 * Mlocked folios of inaccessible mappings never move; an asynchronous
-	 * run may not wait for a dirty folio whose mapping cannot migrate it
-	 * itself.  Both need a look at the mapping: one lock round trip.
+	 * Mlocked folios of inaccessible mappings never move; a run that may
+	 * not block may not wait for a dirty folio whose mapping cannot
+	 * migrate it itself.  Both need a look at the mapping: one lock round
+	 * trip.
 	 */
-	if (unevictable || async_dirty) {
+	if (unevictable || nonblocking_dirty) {
 		unsigned int limits = folio_mapping_limits(folio);
 
 		if (limits & MAPPING_LOCKED)
 			return false;
 		if (unevictable && (limits & MAPPING_INACCESSIBLE))
 			return false;
-		if (async_dirty && (limits & MAPPING_BLOCKS))
+		if (nonblocking_dirty && (limits & MAPPING_BLOCKS))
 			return false;
 	}
 	return true;
@@ -951,6 +1025,25 @@ void reset_isolation_suitable(pg_data_t *pgdat)
 	}
 }
 
+/*
+ * Pages of the batch that began in the block at @pfn failed to move: the
+ * next run must look at that block again, so the cached positions this
+ * run advanced go back to it.  The failure may be passing (a folio locked
+ * or under writeback for a moment); a block that keeps failing is passed
+ * by its skip hint, which only a block that yielded nothing gets.
+ */
+static void uncache_migrate_pfn(struct compact_control *cc, unsigned long pfn)
+{
+	struct zone *zone = cc->req.zone;
+
+	if (!run_sets_hints(cc))
+		return;
+	if (pfn < zone->compact_cached_migrate_pfn[0])
+		zone->compact_cached_migrate_pfn[0] = pfn;
+	if (!run_is_async(cc) && pfn < zone->compact_cached_migrate_pfn[1])
+		zone->compact_cached_migrate_pfn[1] = pfn;
+}
+
 /* The migrate scanner got past @pfn: the next run of this kind starts there. */
 static void cache_migrate_pfn(struct compact_control *cc, unsigned long pfn)
 {
@@ -1157,6 +1250,8 @@ static void free_scanner_step_down(struct compact_control *cc,
 	unsigned long start = cc->cur.free_pfn;
 
 	cache_free_pfn(cc, start);
+	/* Below an offline section, go on from the online memory under it. */
+	start = online_pfn_down(start, span->start);
 	if (start <= span->start) {
 		/* The zone is used up: make the scanners meet. */
 		cc->cur.free_pfn = span->start;
@@ -1278,13 +1373,16 @@ static enum free_step free_scanner_work_block(struct compact_control *cc,
 static void free_scanner_refill(struct compact_control *cc, unsigned int order)
 {
 	struct cpol_span span = zone_span(cc->req.zone);
-	unsigned int extra = 0;
+	unsigned int extra = 0, blocks = 0;
 
 	while (!cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
 		if (free_scanner_work_block(cc, &span, order) != FREE_BLOCK_DONE)
 			break;
 		free_scanner_step_down(cc, &span);
 		if (free_lists_enough(cc, order))
+			break;
+		if (++blocks % COMPACT_SWEEP_CHECK_EVERY == 0 &&
+		    run_should_stop(cc))
 			break;
 		if (cc->nr_freepages >= cc->nr_migratepages &&
 		    ++extra > FREE_EXTRA_BLOCKS)
@@ -1415,7 +1513,8 @@ static bool zone_has_page_for(struct compact_control *cc)
 		if (!free_area_empty(area, mt))
 			return true;
 #ifdef CONFIG_CMA
-		if (mt == MIGRATE_MOVABLE && !free_area_empty(area, MIGRATE_CMA))
+		if (cpol_cma_serves(block_kind(mt), cc->req.alloc_flags & ALLOC_CMA) &&
+		    !free_area_empty(area, MIGRATE_CMA))
 			return true;
 #endif
 		if (find_suitable_fallback(area, order, mt, true,
@@ -1552,6 +1651,7 @@ static bool migrate_block_eligible(struct compact_control *cc,
 static int run_isolate(struct compact_control *cc)
 {
 	struct cpol_span span = zone_span(cc->req.zone);
+	unsigned int swept = 0;
 
 	while (!cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
 		unsigned long pfn = cc->cur.migrate_pfn;
@@ -1562,13 +1662,18 @@ static int run_isolate(struct compact_control *cc)
 		int err;
 
 		if (from_start && !migrate_block_eligible(cc, bstart, bend)) {
-			cc->cur.migrate_pfn = bend;
-			cache_migrate_pfn(cc, bend);
+			cc->cur.migrate_pfn = online_pfn_up(bend, span.end);
+			cache_migrate_pfn(cc, cc->cur.migrate_pfn);
+			if (++swept % COMPACT_SWEEP_CHECK_EVERY == 0 &&
+			    run_should_stop(cc))
+				return 0;
 			continue;
 		}
 		err = wait_for_isolation_room(cc);
 		if (err)
 			return err;
+		if (!cc->nr_migratepages)
+			cc->cur.batch_pfn = bstart;
 		cc->cur.migrate_pfn = isolate_migrate_stretch(cc, pfn, bend,
 							      &isolated);
 		if (isolated < 0)
@@ -1589,11 +1694,14 @@ static int run_isolate(struct compact_control *cc)
 /* Phase 3 (each round): move the batch.  Return: false to stop the run. */
 static bool run_migrate(struct compact_control *cc)
 {
+	unsigned long failed = cc->stats.failed;
 	int err;
 
 	if (!cc->nr_migratepages)
 		return true;
 	err = migrate_batch(cc);
+	if (cc->stats.failed != failed)
+		uncache_migrate_pfn(cc, cc->cur.batch_pfn);
 	/* Out of targets before the scanners met: the zone is full here. */
 	if (err == -ENOMEM) {
 		struct cpol_span span = zone_span(cc->req.zone);
@@ -2243,12 +2351,20 @@ static int kcompactd_cpu_online(unsigned int cpu)
  * table's extra1/extra2; only when it is whole and in range is it stored,
  * and then the knob's action runs.  So a bad write returns -EINVAL and
  * changes nothing, and a write with no number in it is bad too.
+ *
+ * A write at a non-zero file position (a second write(2) on the same open
+ * file) is ignored, as for every integer sysctl under the default
+ * kernel.sysctl_writes_strict: nothing is stored and nothing runs.
+ *
+ * Return: 1 if a value was stored in *@val, 0 if the write was ignored,
+ * or a negative errno.
  */
 static int compaction_knob_store(const struct ctl_table *table, int write,
 				 void *buffer, size_t *lenp, loff_t *ppos,
 				 int *val)
 {
 	struct ctl_table tmp = *table;
+	bool at_start = *ppos == 0;
 	int err;
 
 	*val = INT_MIN;
@@ -2256,9 +2372,9 @@ static int compaction_knob_store(const struct ctl_table *table, int write,
 	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
 	if (err)
 		return err;
-	if (*val == INT_MIN)
-		return -EINVAL;
-	return 0;
+	if (*val != INT_MIN)
+		return 1;
+	return at_start ? -EINVAL : 0;
 }
 
 /* Wake a node's kcompactd for a proactive round now (order -1). */
@@ -2290,7 +2406,7 @@ static int compaction_knob_handler(const struct ctl_table *table, int write,
 	if (!write)
 		return proc_dointvec_minmax(table, write, buffer, lenp, ppos);
 	err = compaction_knob_store(table, write, buffer, lenp, ppos, &val);
-	if (err)
+	if (err <= 0)
 		return err;
 
 	if (knob == &sysctl_compact_unevictable_allowed &&
@@ -2360,6 +2476,7 @@ subsys_initcall(compaction_init);
 
 #ifdef CONFIG_COMPACTION_KUNIT_TEST
 #include "tests/compaction-kunit.h"
+#include "tests/compaction-rules-kunit.h"
 #endif
 
 #endif /* CONFIG_COMPACTION */

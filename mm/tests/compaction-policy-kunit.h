@@ -273,6 +273,19 @@ static void blocks_filled(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, cpol_may_fill(&part, &for_order_3));
 }
 
+/*
+ * A free CMA page is a page only for a movable allocation that may use CMA:
+ * kcompactd (no ALLOC_CMA, it works for the order's watermark) must not
+ * stop at one, nor must a long-term pin.
+ */
+static void cma_serves_only_cma_allocations(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, cpol_cma_serves(CPOL_BLOCK_MOVABLE, true));
+	KUNIT_EXPECT_FALSE(test, cpol_cma_serves(CPOL_BLOCK_MOVABLE, false));
+	KUNIT_EXPECT_FALSE(test, cpol_cma_serves(CPOL_BLOCK_OTHER, true));
+	KUNIT_EXPECT_FALSE(test, cpol_cma_serves(CPOL_BLOCK_CMA, false));
+}
+
 /* ===================================================================== */
 /* Throttling and proactive compaction                                   */
 /* ===================================================================== */
@@ -336,6 +349,7 @@ static struct kunit_case compaction_policy_cases[] = {
 	KUNIT_CASE(scanner_restart),
 	KUNIT_CASE(blocks_evacuated),
 	KUNIT_CASE(blocks_filled),
+	KUNIT_CASE(cma_serves_only_cma_allocations),
 	KUNIT_CASE(isolation_limit),
 	KUNIT_CASE(score_band),
 	KUNIT_CASE(zone_score_weighting),

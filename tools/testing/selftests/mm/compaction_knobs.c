@@ -33,8 +33,14 @@
  * under a second in a 1 GiB QEMU/TCG guest (each accepted compact write
  * compacts all memory, but memory is idle).
  *
+ * A second write(2) on the same open file, at a non-zero offset, is
+ * ignored as by every integer sysctl (kernel.sysctl_writes_strict=1): it
+ * returns without an error and changes nothing.  (Our engine once failed
+ * it with EINVAL after storing the first value.)
+ *
  * To see it fail: build with -DBREAK_ACCEPT_101, which lists "101" among
- * compaction_proactiveness's good values.
+ * compaction_proactiveness's good values, or -DBREAK_SECOND_WRITE, which
+ * takes every second write for failed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,14 +76,16 @@ static const char * const malformed[] = {
 #define NR_GOOD		5	/* see good_inputs() */
 #define NR_BAD_RANGE	3	/* min - 1, max + 1, INT_MIN */
 #define NR_ZERO_LEN	1
-#define NR_RANGED_CASES	(NR_GOOD + NR_BAD_RANGE + ARRAY_SIZE(malformed) + NR_ZERO_LEN)
+#define NR_SECOND	1	/* see test_second_write() */
+#define NR_RANGED_CASES	(NR_GOOD + NR_BAD_RANGE + ARRAY_SIZE(malformed) + NR_ZERO_LEN + \
+			 NR_SECOND)
 
 static const char * const memory_good[] = { "1", "1\n" };
 static const char * const memory_bad[] = {
 	"0", "2", "-1", "abc", "\n", "5x", "99999999999999999999",
 };
 
-#define NR_MEMORY_CASES	(2 + ARRAY_SIZE(memory_good) + ARRAY_SIZE(memory_bad))
+#define NR_MEMORY_CASES	(2 + ARRAY_SIZE(memory_good) + ARRAY_SIZE(memory_bad) + NR_SECOND)
 #define NR_NODE_CASES	3
 
 /* "1\n" -> "1\\n", for the TAP line */
@@ -175,6 +183,40 @@ static void test_bad(const char *path, const char *in, size_t len,
 			 sentinel, n, err ? strerror(err) : "", got);
 }
 
+/*
+ * Two write(2)s on one open file: the first ("@first") is taken; the second
+ * comes at a non-zero file position, which every integer sysctl ignores
+ * under the default kernel.sysctl_writes_strict=1 - it must neither fail
+ * nor change the value.  When @expect is LONG_MIN the file is write-only
+ * and only the second write's result is checked.
+ */
+static void test_second_write(const char *path, const char *first,
+			      const char *second, long expect)
+{
+	ssize_t n1 = -1, n2 = -1;
+	long got = LONG_MIN;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd >= 0) {
+		n1 = write(fd, first, strlen(first));
+		n2 = write(fd, second, strlen(second));
+		if (n2 < 0)
+			err = errno;
+		close(fd);
+	}
+#ifdef BREAK_SECOND_WRITE
+	n2 = -1;
+#endif
+	if (expect != LONG_MIN && knob_read_long(path, &got))
+		got = LONG_MIN;
+	ksft_test_result(n1 == (ssize_t)strlen(first) && n2 >= 0 &&
+			 (expect == LONG_MIN || got == expect),
+			 "%s: \"%s\" then \"%s\" at offset %zu: the second is ignored "
+			 "(writes: %zd, %zd %s; value %ld)\n", knob_name(path), first,
+			 second, strlen(first), n1, n2, err ? strerror(err) : "", got);
+}
+
 static void test_ranged(const struct ranged_knob *k)
 {
 	char in[NR_GOOD][32], num[32];
@@ -205,6 +247,8 @@ static void test_ranged(const struct ranged_knob *k)
 	for (i = 0; i < (int)ARRAY_SIZE(malformed); i++)
 		test_bad(k->path, malformed[i], strlen(malformed[i]), k->sentinel, false);
 	test_bad(k->path, "", 0, k->sentinel, true);
+	snprintf(num, sizeof(num), "%ld", k->min);
+	test_second_write(k->path, num, "1", k->min);
 }
 
 static void test_write_only(const char *path)
@@ -250,6 +294,7 @@ static void test_compact_memory(void)
 				 "compact_memory: \"%s\" rejected with EINVAL (%s)\n",
 				 shown(memory_bad[i]), outcome(ret));
 	}
+	test_second_write(VM_COMPACT_MEMORY, "1", "1", LONG_MIN);
 }
 
 static void test_node_compact(const int *nodes, int nr)

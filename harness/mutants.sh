@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mutants.sh - show that the tests catch a broken engine.
+#
+# usage: mutants.sh RESULTSDIR [NAME...]
+#
+# Each harness/mutants/NAME.patch breaks the engine in one way a reviewer
+# would worry about (no capture, no deferral, a wrong fragmentation-index
+# judgement, a leaked isolated page, the free scanner visiting pages twice
+# ...).  For each, in turn: a copy of this checkout with the patch applied
+# is laid over our tree, the test kernel is rebuilt (incrementally), and the
+# guest runs KUnit and the selftests as in 'make check'.  The mutant must
+# FAIL that run; a mutant whose run passes is reported as "survived" and
+# fails this script.  Afterwards the test kernel is rebuilt from the real
+# checkout, so the cache holds what 'make check' built.
+#
+# A patch starts with a line "Caught-by: REGEX" (patch(1) skips text before
+# the diff): the judge's output for the run must match it (egrep), so that a
+# mutant is counted as caught only by the test meant to catch it, not by an
+# unrelated failure.
+#
+# The initramfs must exist (make initramfs); mutants change only the kernel.
+# Writes RESULTSDIR/mutant-NAME.log (console) and .json (the judge's counts),
+# and RESULTSDIR/mutants.json: {"passed": caught, "failed": survived, ...}.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+out=$1
+shift
+mkdir -p "$out"
+
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+	for p in harness/mutants/*.patch; do
+		names+=("$(basename "$p" .patch)")
+	done
+fi
+
+eval "$(make -s --no-print-directory vars FLAVOUR=test)"
+export KUNIT_DIR=$kunit
+suites=(-S compaction-policy -S compaction-live -S compaction-rules)
+caught=0 survived=0 broken=0
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+for name in "${names[@]}"; do
+	patch=harness/mutants/$name.patch
+	copy=$scratch/$name
+	mkdir -p "$copy"
+	# the checkout as it is (not only what is committed), without results
+	rsync -a --exclude .git --exclude results ./ "$copy/"
+	if ! patch -p1 -s -d "$copy" < "$patch"; then
+		echo "mutants: $name: the patch does not apply"
+		broken=$((broken + 1))
+		continue
+	fi
+	if ! make -s -C "$copy" kernel FLAVOUR=test > "$out/mutant-$name.build" 2>&1; then
+		echo "mutants: $name: does not build (see $out/mutant-$name.build)"
+		broken=$((broken + 1))
+		continue
+	fi
+	if harness/boot.sh -k "$kernel" -i "$initrd" -l "$out/mutant-$name.log" \
+		-j "$out/mutant-$name.json" -m "${MEM:-1G}" -c "${CPUS:-2}" \
+		-n "${NUMA:-2}" -t "${TIMEOUT:-900}" -M check -K -W "${suites[@]}" \
+		> "$out/mutant-$name.judge" 2>&1; then
+		echo "mutants: $name: SURVIVED - every test passed on the broken engine"
+		survived=$((survived + 1))
+	else
+		want=$(sed -n 's/^Caught-by: //p' "$patch" | head -n 1)
+		if [ -n "$want" ] && grep -aEq -- "$want" "$out/mutant-$name.judge"; then
+			echo "mutants: $name: caught ($want)"
+			caught=$((caught + 1))
+		else
+			echo "mutants: $name: failed, but not by the test meant to catch it (\"$want\"):"
+			survived=$((survived + 1))
+		fi
+		grep -a '^results: FAIL: ' "$out/mutant-$name.judge" | head -n 3 | cut -c1-200 | sed 's/^/    /'
+	fi
+done
+
+echo "mutants: rebuilding the test kernel from the checkout"
+make -s kernel FLAVOUR=test > "$out/mutants-restore.build" 2>&1 || {
+	echo "mutants: the test kernel does not build again"; broken=$((broken + 1)); }
+
+printf '{"passed": %d, "failed": %d, "skipped": 0}\n' "$caught" $((survived + broken)) \
+	> "$out/mutants.json"
+echo "mutants: $caught caught, $survived survived, $broken broken"
+[ $((survived + broken)) -eq 0 ]

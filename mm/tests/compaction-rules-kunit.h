@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests that pin rules of the engine's mechanics which upstream 6.12
+ * has and a rewrite can lose without any layout test noticing.
+ *
+ * Included at the end of mm/compaction.c (CONFIG_COMPACTION_KUNIT_TEST),
+ * next to the live suite, to reach static functions.  Each case names the
+ * rule, and what a broken engine does that makes the case fail.
+ */
+#ifndef _MM_TESTS_COMPACTION_RULES_KUNIT_H
+#define _MM_TESTS_COMPACTION_RULES_KUNIT_H
+
+#include <kunit/test.h>
+#include <linux/sched/signal.h>
+
+/* The zone with the most pageblocks: the one a sweep takes longest over. */
+static struct zone *cr_largest_zone(void)
+{
+	struct zone *zone, *best = NULL;
+
+	for_each_populated_zone(zone)
+		if (!best || zone->spanned_pages > best->spanned_pages)
+			best = zone;
+	return best;
+}
+
+/*
+ * Only a fully synchronous run may block on a folio.  Sync-light runs
+ * (kcompactd, proactive, the middle direct priority) isolate only what can
+ * move without blocking, so the isolation helpers get
+ * ISOLATE_ASYNC_MIGRATE from them as from async runs.  An engine that
+ * gives it to async runs only isolates folios under writeback in
+ * kcompactd, which can only fail to move.
+ */
+static void compaction_rules_nonblocking_isolation(struct kunit *test)
+{
+	struct compact_control cc = { };
+
+	cc.req.mode = MIGRATE_ASYNC;
+	KUNIT_EXPECT_TRUE(test, run_isolate_mode(&cc) & ISOLATE_ASYNC_MIGRATE);
+	cc.req.mode = MIGRATE_SYNC_LIGHT;
+	KUNIT_EXPECT_TRUE(test, run_isolate_mode(&cc) & ISOLATE_ASYNC_MIGRATE);
+	cc.req.mode = MIGRATE_SYNC;
+	KUNIT_EXPECT_FALSE(test, run_isolate_mode(&cc) & ISOLATE_ASYNC_MIGRATE);
+}
+
+/*
+ * A sweep over pageblocks the migrate scanner may not use still looks for
+ * a reason to stop.  Every pageblock of the largest zone gets the skip
+ * hint, so a sync-light run for an allocation (which honours hints) has
+ * nothing to isolate anywhere; with a fatal signal pending it must stop
+ * within COMPACT_SWEEP_CHECK_EVERY blocks.  An engine that steps over
+ * such blocks without a check crosses the whole zone first:
+ *
+ *   zone   [S][S][S][S] ... [S][S][S]   S = skip hint set
+ *           ^start, stop before ^start + 32 blocks
+ *
+ * The hints are cleared again (as kswapd does after a direct run).
+ */
+static void compaction_rules_sweep_stops(struct kunit *test)
+{
+	struct zone *zone = cr_largest_zone();
+	struct compact_control cc = { };
+	struct cpol_span span;
+	unsigned long pfn, swept;
+	int err;
+
+	if (!zone)
+		kunit_skip(test, "no populated zone");
+	span = zone_span(zone);
+	if ((span.end - span.start) >> pageblock_order <
+	    4 * COMPACT_SWEEP_CHECK_EVERY)
+		kunit_skip(test, "zone %s has too few pageblocks", zone->name);
+
+	for (pfn = span.start; pfn < span.end; pfn = pageblock_end_pfn(pfn)) {
+		struct page *page = pfn_to_online_page(pfn);
+
+		if (page && page_zone(page) == zone)
+			set_pageblock_skip(page);
+	}
+
+	cc.req = (struct compact_request) {
+		.zone = zone,
+		.gfp_mask = GFP_KERNEL,
+		.order = pageblock_order,
+		.migratetype = MIGRATE_MOVABLE,
+		.highest_zoneidx = zone_idx(zone),
+		.mode = MIGRATE_SYNC_LIGHT,
+		.reason = COMPACT_REASON_DIRECT,
+		.flags = COMPACT_F_NO_SET_SKIP,
+	};
+	INIT_LIST_HEAD(&cc.migratepages);
+	free_lists_init(&cc);
+	cc.cur.migrate_pfn = span.start;
+	cc.cur.free_pfn = cpol_free_scanner_start(&span);
+	cc.cur.free_next = cc.cur.free_pfn;
+
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	KUNIT_EXPECT_TRUE(test, fatal_signal_pending(current));
+	err = run_isolate(&cc);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+	zone_forget_hints(zone);
+
+	swept = (cc.cur.migrate_pfn - span.start) >> pageblock_order;
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, cc.nr_migratepages, 0U);
+	KUNIT_EXPECT_TRUE(test, cc.stats.contended);
+	KUNIT_EXPECT_LE_MSG(test, swept, (unsigned long)COMPACT_SWEEP_CHECK_EVERY,
+			    "swept %lu blocks of %lu with a fatal signal pending",
+			    swept, (span.end - span.start) >> pageblock_order);
+}
+
+/* --- a page that refuses to move, owned by a driver of our own --- */
+
+static bool cr_isolate(struct page *page, isolate_mode_t mode)
+{
+	return true;
+}
+
+static int cr_migrate(struct page *dst, struct page *src,
+		      enum migrate_mode mode)
+{
+	return -EBUSY;
+}
+
+static void cr_putback(struct page *page)
+{
+}
+
+static const struct movable_operations cr_stuck_mops = {
+	.isolate_page = cr_isolate,
+	.migrate_page = cr_migrate,
+	.putback_page = cr_putback,
+};
+
+/*
+ * A batch whose pages fail to move leaves the cached migrate position at
+ * the block it began in, so the next run looks at that block again;
+ * only blocks that yielded nothing are passed for good (upstream caches a
+ * block only when nothing was isolated from it).  The batch is one page
+ * of a driver that takes it out and never lets it move; the free scanner
+ * has met the migrate scanner, so there is no target either:
+ *
+ *   block B   [p.........]   p isolated, fails to move
+ *   cached    before the batch: end of B  ->  after: start of B
+ *
+ * An engine that keeps the position it had reached skips B until the
+ * scanners wrap around.
+ */
+static void compaction_rules_failed_block_revisited(struct kunit *test)
+{
+	struct compact_control cc = { };
+	unsigned long pfn, bstart, bend, saved[2];
+	struct page *page;
+	struct zone *zone;
+
+	page = alloc_page(GFP_KERNEL);
+	if (!page)
+		kunit_skip(test, "no page");
+	lock_page(page);
+	__SetPageMovable(page, &cr_stuck_mops);
+	unlock_page(page);
+
+	pfn = page_to_pfn(page);
+	zone = page_zone(page);
+	bstart = max(pageblock_start_pfn(pfn), zone->zone_start_pfn);
+	bend = min(pageblock_end_pfn(pfn), zone_end_pfn(zone));
+	cc.req = (struct compact_request) {
+		.zone = zone,
+		.gfp_mask = GFP_KERNEL,
+		.order = pageblock_order,
+		.migratetype = MIGRATE_MOVABLE,
+		.highest_zoneidx = zone_idx(zone),
+		.mode = MIGRATE_SYNC_LIGHT,
+		.reason = COMPACT_REASON_DIRECT,
+	};
+	INIT_LIST_HEAD(&cc.migratepages);
+	free_lists_init(&cc);
+	cc.cur.migrate_pfn = bend;
+	cc.cur.free_pfn = bstart;
+	cc.cur.free_next = bstart;
+	cc.cur.batch_pfn = bstart;
+
+	KUNIT_ASSERT_TRUE(test, isolate_movable_page(page, run_isolate_mode(&cc)));
+	take_onto_list(&cc, &page->lru, 1);
+
+	saved[0] = zone->compact_cached_migrate_pfn[0];
+	saved[1] = zone->compact_cached_migrate_pfn[1];
+	zone->compact_cached_migrate_pfn[0] = bend;
+	zone->compact_cached_migrate_pfn[1] = bend;
+	run_migrate(&cc);
+	KUNIT_EXPECT_EQ(test, cc.stats.migrated, 0UL);
+	KUNIT_EXPECT_EQ(test, cc.stats.failed, 1UL);
+	KUNIT_EXPECT_EQ(test, zone->compact_cached_migrate_pfn[0], bstart);
+	KUNIT_EXPECT_EQ(test, zone->compact_cached_migrate_pfn[1], bstart);
+	zone->compact_cached_migrate_pfn[0] = saved[0];
+	zone->compact_cached_migrate_pfn[1] = saved[1];
+
+	/* putback_movable_pages() gave the page back; it is ours again. */
+	KUNIT_EXPECT_FALSE(test, PageIsolated(page));
+	KUNIT_EXPECT_EQ(test, page_count(page), 1);
+	lock_page(page);
+	__ClearPageMovable(page);
+	unlock_page(page);
+	__free_page(page);
+}
+
+static struct kunit_case compaction_rules_cases[] = {
+	KUNIT_CASE(compaction_rules_nonblocking_isolation),
+	KUNIT_CASE(compaction_rules_sweep_stops),
+	KUNIT_CASE(compaction_rules_failed_block_revisited),
+	{}
+};
+
+static struct kunit_suite compaction_rules_suite = {
+	.name = "compaction-rules",
+	.test_cases = compaction_rules_cases,
+};
+
+kunit_test_suite(compaction_rules_suite);
+
+#endif /* _MM_TESTS_COMPACTION_RULES_KUNIT_H */
