@@ -177,7 +177,7 @@ clean:
 
 # for scripts: where the build of FLAVOUR puts things
 vars:
-	@echo kernel=$(BZIMAGE) initrd=$(INITRAMFS) kunit=$(KUNIT_DIR)
+	@echo kernel=$(BZIMAGE) initrd=$(INITRAMFS) kunit=$(KUNIT_DIR) selftest_list=$(GUEST)/selftests/list
 
 distclean:
 	rm -rf $(RESULTS) $(CACHE)

@@ -15,9 +15,14 @@
 #   -M MODE      harness.mode: check | run | shell    (default check)
 #   -K           the kernel runs KUnit: its KTAP must be in the log
 #   -S SUITE     with -K: this KUnit suite must have run (repeatable)
+#   -O DIR       with -K: every suite in DIR/*-kunit.h must have run with
+#                every one of its cases (our mm/tests)
+#   -E LIST      in check mode: the selftests that must have run, one a
+#                line (the 'list' the initramfs was built with)
 #   -W           add panic_on_warn=1 (test runs)
 #   -j JSON      write the counts here (see results.py)
 #
+# Words after -- go to the kernel command line (page_owner=on ...).
 # The guest always boots with panic=-1 oops=panic and QEMU with -no-reboot,
 # so a panic ends QEMU at once; the time limit catches a hang.  In 'shell'
 # mode the console is this terminal and nothing is judged.
@@ -25,15 +30,17 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 kernel= initrd= log= mem=1G cpus=2 nodes=1 limit=900 mode=check kunit= warn= json=
-suites=()
-while getopts "k:i:l:m:c:n:t:M:KS:Wj:" o; do
+suites=() list=()
+while getopts "k:i:l:m:c:n:t:M:KS:O:E:Wj:" o; do
 	case $o in
 	k) kernel=$OPTARG ;; i) initrd=$OPTARG ;; l) log=$OPTARG ;;
 	m) mem=$OPTARG ;; c) cpus=$OPTARG ;; n) nodes=$OPTARG ;;
 	t) limit=$OPTARG ;; M) mode=$OPTARG ;; K) kunit=--kunit ;;
 	S) suites+=(--require-suite "$OPTARG") ;;
+	O) suites+=(--owned-kunit "$OPTARG") ;;
+	E) list=(--selftest-list "$OPTARG") ;;
 	W) warn=panic_on_warn=1 ;; j) json=$OPTARG ;;
-	*) sed -n '5,20p' "$0" >&2; exit 2 ;;
+	*) sed -n '5,26p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -75,5 +82,5 @@ fi
 args=(--log "$log" --status "$status" --limit "$limit")
 [ -n "$kunit" ] && args+=("$kunit" "${suites[@]}")
 [ -n "$json" ] && args+=(--json "$json")
-[ "$mode" = check ] && args+=(--selftests)
+[ "$mode" = check ] && args+=(--selftests "${list[@]}")
 exec python3 "$here/results.py" "${args[@]}"

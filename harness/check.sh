@@ -8,9 +8,11 @@
 #   host     the harness's own tests on recorded logs and toy trees, and
 #            real boots that must fail (a panic, a hang)
 #   guest    our test kernel: built-in KUnit and the selftests, with
-#            panic_on_warn=1; any splat fails it
-#   debug    the same on the debug kernel (KASAN, lockdep, DEBUG_VM ...),
-#            unless CHECK_DEBUG=0
+#            panic_on_warn=1; any kernel report, taint, leak, unexpected
+#            skip, or a suite, case or selftest of ours that did not run
+#            fails it (see results.py)
+#   debug    the same on the debug kernel (KASAN, UBSAN, lockdep, DEBUG_VM,
+#            page_owner=on ...), unless CHECK_DEBUG=0
 #   patches  'make patches' and the proof that the series applies
 #   mutants  each harness/mutants/*.patch breaks the engine; the test kernel
 #            built with it must fail the guest run, by the test named in the
@@ -29,7 +31,9 @@ die() { echo "check: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 debug=${CHECK_DEBUG:-1}
 mutants=${CHECK_MUTANTS:-1}
-suites=(-S compaction-policy -S compaction-live -S compaction-rules)
+# our KUnit suites and their cases, as mm/tests defines them; the
+# selftests, as the initramfs lists them (Makefile SELFTESTS)
+ours=(-O "$PWD/mm/tests")
 
 stamp "building the test kernel and the guest"
 make -s kernel FLAVOUR=test || die "the test kernel did not build"
@@ -48,14 +52,18 @@ HARNESS_KERNEL=$kernel HARNESS_INITRD=$initrd HARNESS_RESULTS=$run \
 stamp "guest: test kernel, KUnit + selftests"
 harness/boot.sh -k "$kernel" -i "$initrd" -l "$run/guest-test.log" -j "$run/guest-test.json" \
 	-m "${MEM:-1G}" -c "${CPUS:-2}" -n "${NUMA:-2}" -t "${TIMEOUT:-900}" -M check -K -W \
-	"${suites[@]}"
+	"${ours[@]}" -E "$selftest_list"
 
 if [ "$debug" = 1 ]; then
 	stamp "guest: debug kernel, KUnit + selftests"
 	dkernel=$(eval "$(make -s --no-print-directory vars FLAVOUR=debug)"; echo "$kernel")
+	# page_owner is built in but off unless asked for; KASAN's quarantine
+	# holds up to 1/32 of memory (32 MiB here) in freed objects, on top of
+	# /init's 16 MiB leak tolerance
 	harness/boot.sh -k "$dkernel" -i "$initrd" -l "$run/guest-debug.log" \
 		-j "$run/guest-debug.json" -m "${MEM:-1G}" -c "${CPUS:-2}" -n "${NUMA:-2}" \
-		-t "${TIMEOUT:-1800}" -M check -K -W "${suites[@]}"
+		-t "${TIMEOUT:-1800}" -M check -K -W "${ours[@]}" -E "$selftest_list" \
+		-- page_owner=on harness.leak_kb=49152
 fi
 
 stamp "patches"

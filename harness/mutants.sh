@@ -39,7 +39,7 @@ fi
 
 eval "$(make -s --no-print-directory vars FLAVOUR=test)"
 export KUNIT_DIR=$kunit
-suites=(-S compaction-policy -S compaction-live -S compaction-rules)
+ours=(-O "$top/mm/tests" -E "$selftest_list")
 caught=0 survived=0 broken=0
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -62,7 +62,7 @@ for name in "${names[@]}"; do
 	fi
 	if harness/boot.sh -k "$kernel" -i "$initrd" -l "$out/mutant-$name.log" \
 		-j "$out/mutant-$name.json" -m "${MEM:-1G}" -c "${CPUS:-2}" \
-		-n "${NUMA:-2}" -t "${TIMEOUT:-900}" -M check -K -W "${suites[@]}" \
+		-n "${NUMA:-2}" -t "${TIMEOUT:-900}" -M check -K -W "${ours[@]}" \
 		> "$out/mutant-$name.judge" 2>&1; then
 		echo "mutants: $name: SURVIVED - every test passed on the broken engine"
 		survived=$((survived + 1))

@@ -5,32 +5,55 @@
 A run fails on any of these, each counted as one failed test and printed
 with the part of the log that shows it:
 
-  * a kernel splat: WARN, BUG, oops, panic, KASAN, UBSAN, lockdep, a hung
-    task or an RCU stall (SPLATS below);
+  * a kernel report: WARN, BUG, oops, panic, KASAN, UBSAN, lockdep, a hung
+    task, an RCU stall (normal or expedited), the oom-killer (SPLATS below),
+    also when it is glued to the end of a user-space line;
+  * a taint other than TAINT_TEST, or lockdep's debug_locks at 0, as /init
+    prints them before HARNESS_DONE ("harness: tainted N", "harness:
+    debug_locks N"); in a check run (--selftests) the tainted line must be
+    there;
   * a hang: QEMU still running at the host-side time limit (--status timeout);
   * a log cut short: no HARNESS_DONE line, which /init prints last;
   * missing results: no KUnit KTAP when --kunit, a --require-suite that
-    did not run, no selftest block when --selftests;
-  * any failed or crashed KUnit case or selftest.
+    did not run, a suite or case of --owned-kunit's sources that did not
+    run, no selftest block when --selftests, a selftest of --selftest-list
+    that did not run (or one that ran and is not in it);
+  * any failed or crashed KUnit case or selftest (/init turns a selftest
+    that leaked isolated pages or free memory into "not ok ... # LEAK");
+  * any skipped KUnit case or selftest that harness/expected-skips does
+    not name.
 
 KUnit's KTAP and the selftests' block (KTAP too, written by our /init) are
 read by the kernel's own tools/testing/kunit/kunit_parser.py, found through
 $KUNIT_DIR.  The counts go to --json for the caller to add up.
 """
 import argparse
+import glob
 import json
 import os
 import re
 import sys
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXPECTED_SKIPS = os.path.join(HERE, 'expected-skips')
+
 DONE = 'HARNESS_DONE'
 SELFTESTS_BEGIN = 'harness: selftests begin'
 SELFTESTS_END = 'harness: selftests end'
+TAINTED = re.compile(r'harness: tainted (\d+)')
+DEBUG_LOCKS = re.compile(r'harness: debug_locks (\d+)')
 
-# printk's time stamp: splats are looked for in kernel lines only, so that a
-# test program that prints "WARNING:" or "BUG:" is not taken for the kernel.
-PRINTK = re.compile(r'^\[\s*\d+\.\d+\]')
+# printk's time stamp (and CONFIG_PRINTK_CALLER's "[  T12]" after it):
+# reports are looked for in the text after a stamp only, so that a test
+# program that prints "WARNING:" or "BUG:" is not taken for the kernel.  The
+# stamp is looked for anywhere in a line: a kernel message that comes while
+# a program has written half a line is glued to the end of that line.
+PRINTK = re.compile(r'\[\s*\d+\.\d{6}\](\[\s*[CT]\d+\])? ?')
 
+# The first line of each kernel report, as 6.12 prints it (kernel/panic.c,
+# mm/kasan, lib/ubsan.c, kernel/locking/lockdep.c, kernel/hung_task.c,
+# kernel/rcu/tree_stall.h and tree_exp.h, mm/oom_kill.c).  Lockdep's reports
+# are not WARN()s: panic_on_warn does not stop the guest at them.
 SPLATS = [
 	('panic', re.compile(r'Kernel panic - not syncing')),
 	('BUG', re.compile(r'\bBUG: |kernel BUG at ')),
@@ -38,13 +61,33 @@ SPLATS = [
 	('KASAN', re.compile(r'KASAN: ')),
 	('UBSAN', re.compile(r'UBSAN: ')),
 	('lockdep', re.compile(r'WARNING: (possible (circular|recursive) locking|'
+			       r'possible irq lock inversion|'
+			       r'[A-Z-]+-safe -> [A-Z-]+-unsafe lock order|'
 			       r'inconsistent lock state|bad unlock balance|'
-			       r'suspicious RCU usage|held lock freed)|'
-			       r'INFO: possible irq lock inversion|DEBUG_LOCKS_WARN_ON')),
+			       r'suspicious RCU usage|held lock freed|'
+			       r'lock held when returning to user space|'
+			       r'.+ still has locks held|Nested lock was not taken|'
+			       r'bad contention)|'
+			       r'INFO: trying to register non-static key|DEBUG_LOCKS_WARN_ON')),
 	('WARN', re.compile(r'WARNING: CPU: \d+ PID: \d+ at |\[ cut here \]')),
 	('hung task', re.compile(r'INFO: task .* blocked for more than')),
-	('RCU stall', re.compile(r'rcu: INFO: .*detected stalls|self-detected stall')),
+	('RCU stall', re.compile(r'INFO: \S+ (detected (expedited )?stalls|self-detected stall)')),
+	('oom-killer', re.compile(r'invoked oom-killer:|Out of memory: Killed process|'
+				  r'Out of memory and no killable processes')),
 ]
+
+# kernel/panic.c's taint_flags[], bit 0 first.  KUnit sets TAINT_TEST when
+# it runs a suite (lib/kunit/test.c); in our guests (no modules) any other
+# bit means a report (WARN, DIE, BAD_PAGE for KASAN and bad pages,
+# SOFTLOCKUP), a CPU, machine-check or firmware complaint (CPU_OUT_OF_SPEC,
+# MACHINE_CHECK, FIRMWARE_WORKAROUND, OVERRIDDEN_ACPI_TABLE) or something
+# forced from user space (USER, a write to /proc/sys/kernel/tainted), and
+# fails the run.
+TAINTS = ['PROPRIETARY_MODULE', 'FORCED_MODULE', 'CPU_OUT_OF_SPEC', 'FORCED_RMMOD',
+	  'MACHINE_CHECK', 'BAD_PAGE', 'USER', 'DIE', 'OVERRIDDEN_ACPI_TABLE', 'WARN',
+	  'CRAP', 'FIRMWARE_WORKAROUND', 'OOT_MODULE', 'UNSIGNED_MODULE', 'SOFTLOCKUP',
+	  'LIVEPATCH', 'AUX', 'RANDSTRUCT', 'TEST']
+TAINT_TEST = TAINTS.index('TEST')
 MAX_SPLATS_SHOWN = 3
 EXCERPT_BEFORE, EXCERPT_AFTER = 3, 40
 
@@ -59,16 +102,23 @@ def load_kunit_parser():
 	return kunit_parser
 
 
+def kernel_text(line):
+	"""The text of the kernel message in @line (after its stamp), or None."""
+	m = PRINTK.search(line)
+	return line[m.end():] if m else None
+
+
 def find_splats(lines):
 	"""Return [(index, kind)] of splat starts, one per report."""
-	stamped = any(PRINTK.match(l) for l in lines)
+	stamped = any(PRINTK.search(l) for l in lines)
 	found = []
 	last = -100
 	for i, line in enumerate(lines):
-		if stamped and not PRINTK.match(line):
+		text = kernel_text(line) if stamped else line
+		if text is None:
 			continue
 		for kind, rx in SPLATS:
-			if rx.search(line):
+			if rx.search(text):
 				# the lines of one report (cut here, WARNING, ...) belong together
 				if i - last > 5:
 					found.append((i, kind))
@@ -95,86 +145,204 @@ def parse_ktap(kp, lines, what):
 	return test
 
 
-def judge(lines, status, limit, want_kunit, want_selftests, kp, suites=()):
-	"""Return (counts dict, problems list).  @suites: KUnit suites that must have run."""
-	counts = {'passed': 0, 'failed': 0, 'skipped': 0}
-	problems = []
+def read_expected_skips(path):
+	"""Return the set of ('kunit' | 'selftest', NAME) that may skip.
 
-	def take(test, what):
-		c = test.counts
-		counts['passed'] += c.passed
-		counts['skipped'] += c.skipped
-		bad = c.failed + c.crashed + c.errors
-		if bad:
-			problems.append(f'{what}: {c.failed} failed, {c.crashed} crashed, '
-					f'{c.errors} error(s) ({test.status.name})')
+	One "kunit SUITE.CASE[.PARAM]" or "selftest NAME[.CASE]" a line; '#'
+	starts a comment line."""
+	want = set()
+	with open(path, encoding='utf-8') as f:
+		for n, line in enumerate(f, 1):
+			line = line.strip()
+			if not line or line.startswith('#'):
+				continue
+			kind, _, name = line.partition(' ')
+			if kind not in ('kunit', 'selftest') or not name.strip():
+				sys.exit(f'results: {path}:{n}: want "kunit NAME" or "selftest NAME"')
+			want.add((kind, name.strip()))
+	return want
+
+
+def skipped(test, path=()):
+	"""Yield (dotted name, Test) of each skipped test under @test; a skipped
+	test's own subtests are not listed again."""
+	for sub in test.subtests:
+		name = path + (sub.name,)
+		if sub.status.name == 'SKIPPED':
+			yield '.'.join(name), sub
+		else:
+			yield from skipped(sub, name)
+
+
+def owned_kunit(srcdir):
+	"""Return {suite name: [case names]} of the KUnit suites defined in
+	@srcdir/*-kunit.h: each kunit_suite's .name and the KUNIT_CASE*()
+	entries of its .test_cases array."""
+	suites = {}
+	for path in sorted(glob.glob(os.path.join(srcdir, '*-kunit.h'))):
+		with open(path, encoding='utf-8') as f:
+			src = f.read()
+		arrays = {m.group(1): re.findall(r'KUNIT_CASE\w*\(\s*(\w+)', m.group(2))
+			  for m in re.finditer(r'struct kunit_case\s+(\w+)\s*\[\s*\]\s*=\s*\{(.*?)\};',
+					       src, re.DOTALL)}
+		for m in re.finditer(r'struct kunit_suite\s+\w+\s*=\s*\{(.*?)\};', src, re.DOTALL):
+			name = re.search(r'\.name\s*=\s*"([^"]+)"', m.group(1))
+			cases = re.search(r'\.test_cases\s*=\s*(\w+)', m.group(1))
+			if name and cases:
+				suites[name.group(1)] = arrays.get(cases.group(1), [])
+	if not suites:
+		sys.exit(f'results: no KUnit suite found in {srcdir}/*-kunit.h')
+	return suites
+
+
+def read_list(path):
+	with open(path, encoding='utf-8') as f:
+		return [l.strip() for l in f if l.strip() and not l.startswith('#')]
+
+
+def taint_names(mask):
+	return ', '.join(TAINTS[b] if b < len(TAINTS) else f'bit {b}'
+			 for b in range(mask.bit_length()) if mask >> b & 1)
+
+
+class Verdict:
+	"""The counts and the problems of one run, added up as it is judged."""
+	def __init__(self, kp, expected_skips):
+		self.kp = kp
+		self.expected_skips = expected_skips
+		self.counts = {'passed': 0, 'failed': 0, 'skipped': 0}
+		self.problems = []
+
+	def fail(self, msg):
+		self.counts['failed'] += 1
+		self.problems.append(msg)
+
+	def take(self, test, what, kind, part):
+		"""Add up a parsed KTAP document; @kind: 'kunit' or 'selftest' in
+		harness/expected-skips; @part: its lines, for the messages."""
+		kp, c = self.kp, test.counts
+		self.counts['passed'] += c.passed
+		self.counts['skipped'] += c.skipped
+		self.counts['failed'] += c.failed + c.crashed + c.errors
+		if c.failed + c.crashed + c.errors:
+			self.problems.append(f'{what}: {c.failed} failed, {c.crashed} crashed, '
+					     f'{c.errors} error(s) ({test.status.name})')
 		elif test.status == kp.TestStatus.FAILURE_TO_PARSE_TESTS:
-			bad = 1
-			problems.append(f'{what}: the KTAP could not be parsed')
+			self.fail(f'{what}: the KTAP could not be parsed')
 		# A parent that says "not ok" over children that all passed (a
-		# selftest that printed ok and then crashed or exited non-zero):
-		# kunit_parser counts only the children, we count the parent too.
+		# selftest that printed ok and then crashed, exited non-zero or
+		# leaked): kunit_parser counts only the children, we count the
+		# parent too.
 		for sub in test.subtests:
 			sc = sub.counts
 			if (sub.status in (kp.TestStatus.FAILURE, kp.TestStatus.TEST_CRASHED)
 			    and not sc.failed + sc.crashed + sc.errors):
-				bad += 1
-				problems.append(f'{what}: {sub.name} ended "not ok" although '
-						'every case it reported passed')
-		counts['failed'] += bad
+				self.fail(f'{what}: {sub.name} ended "not ok" although every case '
+					  f'it reported passed: {result_line(part, sub.name)}')
+		for name, sub in skipped(test):
+			if (kind, name) not in self.expected_skips:
+				self.counts['skipped'] -= sub.counts.skipped
+				self.fail(f'{what}: {name} skipped, and harness/expected-skips does '
+					  f'not expect it: {result_line(part, sub.name)}')
 
-	begin = next((i for i, l in enumerate(lines) if SELFTESTS_BEGIN in l), None)
-	end = next((i for i, l in enumerate(lines) if SELFTESTS_END in l), None)
 
-	if want_kunit:
-		boot_part = lines[:begin] if begin is not None else lines
-		if not any(kp.KTAP_START.search(l) or kp.TAP_START.search(l) for l in boot_part):
-			counts['failed'] += 1
-			problems.append('KUnit: no KTAP output in the log: did the kernel run its tests?')
-		else:
-			kunit = parse_ktap(kp, boot_part, 'KUnit')
-			take(kunit, 'KUnit')
-			ran = {t.name for t in kunit.subtests}
-			for name in suites:
-				if name not in ran:
-					counts['failed'] += 1
-					problems.append(f'KUnit: suite {name} did not run (is its '
-							'config option still on?)')
+def result_line(part, name):
+	"""The KTAP result line that named @name in @part, for its directive."""
+	rx = re.compile(r'\bok \d+ ' + re.escape(name) + r'(\s|$)')
+	return next((l.strip() for l in part if rx.search(l)), name)
 
-	if want_selftests:
-		if begin is None:
-			counts['failed'] += 1
-			problems.append('selftests: the guest never started them')
-		else:
-			part = lines[begin + 1:end] if end is not None else lines[begin + 1:]
-			take(parse_ktap(kp, part, 'selftests'), 'selftests')
-			if end is None and status == 'exited':
-				counts['failed'] += 1
-				problems.append('selftests: their block never ended')
 
+def judge_kunit(v, part, suites, owned):
+	"""KUnit's KTAP in @part; @suites must have run, and @owned's suites
+	with all their cases."""
+	kp = v.kp
+	if not any(kp.KTAP_START.search(l) or kp.TAP_START.search(l) for l in part):
+		v.fail('KUnit: no KTAP output in the log: did the kernel run its tests?')
+		return
+	kunit = parse_ktap(kp, part, 'KUnit')
+	v.take(kunit, 'KUnit', 'kunit', part)
+	ran = {t.name: t for t in kunit.subtests}
+	for name in list(suites) + [s for s in owned if s not in suites]:
+		if name not in ran:
+			v.fail(f'KUnit: {"our " if name in owned else ""}suite {name} did not run '
+			       '(is its config option still on?)')
+	for name, cases in owned.items():
+		got = {t.name for t in ran[name].subtests} if name in ran else set(cases)
+		for case in cases:
+			if case not in got:
+				v.fail(f'KUnit: {name}.{case} did not run, though our sources '
+				       'list it in the suite')
+
+
+def judge_selftests(v, part, ended, selftest_list):
+	"""/init's KTAP block of selftests, @part; @selftest_list, if given,
+	names exactly those that must have run."""
+	st = parse_ktap(v.kp, part, 'selftests')
+	v.take(st, 'selftests', 'selftest', part)
+	if not ended:
+		v.fail('selftests: their block never ended')
+	if selftest_list is None:
+		return
+	ran = [t.name for t in st.subtests]
+	for name in selftest_list:
+		if name not in ran:
+			v.fail(f'selftests: {name} did not run, though the guest\'s list names it')
+	for name in ran:
+		if name not in selftest_list:
+			v.fail(f'selftests: {name} ran, though the guest\'s list does not name it')
+
+
+def judge_kernel(v, lines, want_taint):
+	"""The kernel's reports in the log, and the taint and debug_locks /init
+	printed (the taint line must be there if @want_taint)."""
 	splats = find_splats(lines)
 	for n, (i, kind) in enumerate(splats):
-		counts['failed'] += 1
 		head = f'kernel {kind} at log line {i + 1}'
-		if n < MAX_SPLATS_SHOWN:
-			problems.append(head + ':\n' + excerpt(lines, i))
-		else:
-			problems.append(head)
+		v.fail(head + ':\n' + excerpt(lines, i) if n < MAX_SPLATS_SHOWN else head)
+	tainted = next((int(m.group(1)) for m in map(TAINTED.search, lines) if m), None)
+	debug_locks = next((int(m.group(1)) for m in map(DEBUG_LOCKS.search, lines) if m), None)
+	if tainted is not None and tainted & ~(1 << TAINT_TEST):
+		v.fail(f'the kernel is tainted: {tainted} ({taint_names(tainted)}); only '
+		       'TEST (KUnit ran) is expected')
+	elif tainted is None and want_taint:
+		v.fail('no "harness: tainted" line before HARNESS_DONE: is the guest\'s '
+		       '/init older than results.py?')
+	if debug_locks == 0:
+		v.fail('lockdep turned itself off (debug_locks 0): a lockdep report or a '
+		       'lock-debugging failure came first; look for it in the log')
+	return splats
 
+
+def judge(lines, status, limit, want_kunit, want_selftests, kp, suites=(),
+	  owned=None, selftest_list=None, expected_skips=frozenset()):
+	"""Return (counts dict, problems list).
+
+	@suites: KUnit suites that must have run; @owned: {suite: [cases]} that
+	must all have run; @selftest_list: the selftests that must have run, in
+	any order; @expected_skips: the ('kunit' | 'selftest', name) that may skip."""
+	v = Verdict(kp, expected_skips)
+	begin = next((i for i, l in enumerate(lines) if SELFTESTS_BEGIN in l), None)
+	end = next((i for i, l in enumerate(lines) if SELFTESTS_END in l), None)
 	done = any(DONE in l for l in lines)
+
+	if want_kunit:
+		judge_kunit(v, lines[:begin] if begin is not None else lines, suites, owned or {})
+	if want_selftests and begin is None:
+		v.fail('selftests: the guest never started them')
+	elif want_selftests:
+		judge_selftests(v, lines[begin + 1:end], end is not None or status != 'exited',
+				selftest_list)
+	splats = judge_kernel(v, lines, want_selftests and done)
+
+	tail = '\n'.join('    | ' + l for l in lines[-15:])
 	if status == 'timeout':
-		counts['failed'] += 1
-		tail = '\n'.join('    | ' + l for l in lines[-15:])
-		problems.append(f'hang: the guest was still running at the {limit}s time limit; '
-				f'the log ends:\n{tail}')
+		v.fail(f'hang: the guest was still running at the {limit}s time limit; '
+		       f'the log ends:\n{tail}')
 	elif status == 'qemu-error':
-		counts['failed'] += 1
-		problems.append('QEMU failed to run (see the .qemu file next to the log)')
+		v.fail('QEMU failed to run (see the .qemu file next to the log)')
 	elif not done and not any(k == 'panic' for _, k in splats):
-		counts['failed'] += 1
-		tail = '\n'.join('    | ' + l for l in lines[-15:])
-		problems.append(f'the log is cut short: it has no {DONE} line; it ends:\n{tail}')
-	return counts, problems
+		v.fail(f'the log is cut short: it has no {DONE} line; it ends:\n{tail}')
+	return v.counts, v.problems
 
 
 def main():
@@ -185,15 +353,26 @@ def main():
 	ap.add_argument('--kunit', action='store_true', help='KUnit KTAP must be present')
 	ap.add_argument('--require-suite', action='append', default=[], metavar='NAME',
 			help='with --kunit: this KUnit suite must be among those that ran')
+	ap.add_argument('--owned-kunit', metavar='DIR',
+			help='with --kunit: every suite in DIR/*-kunit.h must have run '
+			     'with every one of its KUNIT_CASE()s')
 	ap.add_argument('--selftests', action='store_true', help='the selftest block must be present')
+	ap.add_argument('--selftest-list', metavar='FILE',
+			help='with --selftests: the selftests named here (one a line) must '
+			     'be exactly those that ran')
+	ap.add_argument('--expected-skips', default=EXPECTED_SKIPS, metavar='FILE',
+			help='the skips that do not fail the run (default: %(default)s)')
 	ap.add_argument('--json', help='write the counts and problems here')
 	args = ap.parse_args()
 
 	kp = load_kunit_parser()
 	with open(args.log, encoding='utf-8', errors='replace') as f:
 		lines = [l.rstrip('\r\n').replace('\r', '') for l in f]
+	owned = owned_kunit(args.owned_kunit) if args.owned_kunit else None
+	selftest_list = read_list(args.selftest_list) if args.selftest_list else None
 	counts, problems = judge(lines, args.status, args.limit, args.kunit,
-				 args.selftests, kp, args.require_suite)
+				 args.selftests, kp, args.require_suite, owned, selftest_list,
+				 read_expected_skips(args.expected_skips))
 	for p in problems:
 		print('results: FAIL: ' + p)
 	verdict = 'FAIL' if counts['failed'] else 'ok'
