@@ -94,6 +94,9 @@ def run_one(args, kernel, bzimage, workload, label, mem, run):
 	rec.update(workload=workload, label=label, kernel=kernel, run=run, mem=mem,
 		   host_seconds=round(time.time() - t0, 1))
 	problems = [l for l in p.stdout.splitlines() if l.startswith('results: FAIL')]
+	if p.returncode and not problems:	# e.g. results.py could not judge the log
+		last = [l for l in (p.stdout + p.stderr).splitlines() if l.strip()][-1:]
+		problems = [f'boot.sh exit {p.returncode}: ' + (last[0] if last else 'no output')]
 	rec['ok'] = p.returncode == 0 and rec['status'] == 'ok' and not rec['parse_errors']
 	if not rec['ok']:
 		rec['why'] = '; '.join(problems + rec['parse_errors']) or (rec['status'] or 'no status line')

@@ -3,6 +3,7 @@
 record, printk lines in between are ignored, and a garbled line fails the
 run with the line named instead of stopping the whole benchmark; and its
 runs.jsonl: every bench starts a new one, never adding to an old one."""
+import argparse
 import os
 import shutil
 import subprocess
@@ -122,6 +123,27 @@ class BenchRunsFileTest(unittest.TestCase):
 		self.assertEqual(os.listdir(os.path.join(self.dir, 'logs')), [])
 		with open(path, encoding='utf-8') as f:
 			self.assertEqual(f.read(), '{"run": "old"}\n')
+
+	def test_boot_failure_is_named(self):
+		# the guest said "status ok", but boot.sh failed (here: results.py
+		# could not judge the log): the run fails with boot.sh's reason
+		fake = os.path.join(self.dir, 'boot.sh')
+		with open(fake, 'w', encoding='utf-8') as f:
+			f.write('while [ "$1" != -l ]; do shift; done\n'
+				'printf "BENCH status ok\\nHARNESS_DONE\\n" > "$2"\n'
+				'echo "results: KUNIT_DIR must name the kernel tree\'s tools/testing/kunit"\n'
+				'exit 1\n')
+		args = argparse.Namespace(out=self.dir, initrd='initrd', cpus=2, timeout=60)
+		os.makedirs(os.path.join(self.dir, 'logs'))
+		saved, bench.BOOT = bench.BOOT, fake
+		try:
+			rec = bench.run_one(args, 'stock', 'bzImage', 'holes', 'holes', '2G', 1)
+		finally:
+			bench.BOOT = saved
+		self.assertEqual(rec['status'], 'ok')
+		self.assertFalse(rec['ok'])
+		self.assertEqual(rec['why'], "boot.sh exit 1: results: KUNIT_DIR must name the kernel tree's "
+				 'tools/testing/kunit')
 
 	def test_mixed_unmovable_is_a_workload(self):
 		self.assertEqual(bench.WORKLOADS['mixed-unmovable'], [('mixed-unmovable', '2G')])
