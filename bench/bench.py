@@ -8,9 +8,10 @@ usage: bench.py --kernel NAME=BZIMAGE [--kernel ...] --initrd CPIO --out DIR
 Every (workload, kernel, run) is one fresh boot of the guest in
 harness.mode=bench (bench/guest-bench), with the same memory, CPUs and seed
 on every kernel.  The console logs go to DIR/logs/, and one JSON record per
-run to DIR/runs.jsonl.  A run whose guest splatted, hung or failed its data
-check is recorded with ok=false and its reason; report.py leaves it out of
-the figures and says so.
+run to DIR/runs.jsonl, which must not exist yet (or be empty): a bench never
+adds to the runs of another.  A run whose guest splatted, hung or failed
+its data check is recorded with ok=false and its reason; report.py leaves
+it out of the figures and says so.
 """
 import argparse
 import json
@@ -27,6 +28,7 @@ WORKLOADS = {
 	'holes': [('holes', '2G')],
 	'gradient': [('gradient', '2G')],
 	'mixed': [('mixed', '2G')],
+	'mixed-unmovable': [('mixed-unmovable', '2G')],
 	'thp': [('thp', '2G')],
 	'scale': [('scale-1G', '1G'), ('scale-2G', '2G'), ('scale-4G', '4G'), ('scale-8G', '8G')],
 	'proactive': [('proactive', '2G')],
@@ -37,7 +39,9 @@ SEED = 1
 
 def parse(log):
 	"""Collect the BENCH lines of one console log into a record."""
-	rec = {'oracle_before': [], 'oracle_after': [], 'map_before': [], 'map_after': [],
+	rec = {'oracle_before': [], 'oracle_after': [], 'oracle_late': [],
+	       'map_before': [], 'map_after': [], 'map_late': [],
+	       'used_before': [], 'used_after': [], 'used_late': [], 'workload_info': [],
 	       'faults': [], 'scores': [], 'status': None, 'parse_errors': []}
 	with open(log, encoding='utf-8', errors='replace') as f:
 		for line in f:
@@ -53,10 +57,17 @@ def parse(log):
 
 
 def parse_line(rec, tag, rest):
-	if tag in ('oracle-before', 'oracle-after'):
+	if tag in ('oracle-before', 'oracle-after', 'oracle-late'):
 		rec[tag.replace('-', '_')].append(json.loads(rest))
-	elif tag in ('map-before', 'map-after'):
+	elif tag in ('map-before', 'map-after', 'map-late'):
 		rec[tag.replace('-', '_')].append(rest)
+	elif tag in ('used-before', 'used-after', 'used-late'):
+		node, zone, start, *used = rest.split()
+		rec[tag.replace('-', '_')].append(
+			{'node': int(node), 'zone': zone, 'start_pfn': int(start),
+			 'used': [None if u == '-' else int(u) for u in used]})
+	elif tag == 'workload-info':
+		rec['workload_info'].append(rest)
 	elif tag in ('vmstat-before', 'vmstat-after', 'compact'):
 		rec[tag.replace('-', '_')] = json.loads(rest)
 	elif tag == 'fault':
@@ -83,10 +94,23 @@ def run_one(args, kernel, bzimage, workload, label, mem, run):
 	rec.update(workload=workload, label=label, kernel=kernel, run=run, mem=mem,
 		   host_seconds=round(time.time() - t0, 1))
 	problems = [l for l in p.stdout.splitlines() if l.startswith('results: FAIL')]
+	if p.returncode and not problems:	# e.g. results.py could not judge the log
+		last = [l for l in (p.stdout + p.stderr).splitlines() if l.strip()][-1:]
+		problems = [f'boot.sh exit {p.returncode}: ' + (last[0] if last else 'no output')]
 	rec['ok'] = p.returncode == 0 and rec['status'] == 'ok' and not rec['parse_errors']
 	if not rec['ok']:
 		rec['why'] = '; '.join(problems + rec['parse_errors']) or (rec['status'] or 'no status line')
 	return rec
+
+
+def open_runs(out):
+	"""DIR/runs.jsonl, new and empty: refuse to add to an earlier bench's runs."""
+	os.makedirs(os.path.join(out, 'logs'), exist_ok=True)
+	path = os.path.join(out, 'runs.jsonl')
+	if os.path.exists(path) and os.path.getsize(path):
+		sys.exit(f'bench: {path} already holds runs; give a new --out '
+			 '(each bench starts with an empty runs.jsonl)')
+	return open(path, 'w', encoding='utf-8')
 
 
 def main():
@@ -105,9 +129,7 @@ def main():
 	bad = [w for w in wanted if w not in WORKLOADS]
 	if bad:
 		sys.exit(f'bench: unknown workload(s) {", ".join(bad)}; known: {", ".join(WORKLOADS)}')
-	os.makedirs(os.path.join(args.out, 'logs'), exist_ok=True)
-	path = os.path.join(args.out, 'runs.jsonl')
-	with open(path, 'a', encoding='utf-8') as out:
+	with open_runs(args.out) as out:
 		for w in wanted:
 			for label, mem in WORKLOADS[w]:
 				# interleave the kernels run by run, so drift on the host hits both alike

@@ -5,7 +5,7 @@
  * flags. Runs as root inside a Linux 6.12 x86_64 guest; static, libc only.
  *
  *   oracle [--root DIR] [--unevictable 0|1] [--ambiguous-free]
- *          [--buddy-tails auto|marked|unmarked] [--map FILE]
+ *          [--buddy-tails auto|marked|unmarked] [--map FILE] [--used FILE]
  *
  * Inputs (every path is prefixed by --root DIR, default "", so a host test
  * can point the program at fake files):
@@ -13,11 +13,14 @@
  *                    min, low, high, spanned, present, managed, "start_pfn:"
  *                    and the per-CPU "count:" lines under "pagesets",
  *                    summed into "pcp" (pages parked on per-CPU free lists;
- *                    the zone's "pages free" does not include them). Zones
- *                    with "present 0" are skipped.
+ *                    the zone's "pages free" does not include them) and
+ *                    counted into "ncpu". Zones with "present 0" are
+ *                    skipped.
  *   /proc/kpageflags one little-endian u64 of KPF_* bits per pfn, at offset
  *   /proc/kpagecount pfn * 8 (kpagecount: the page's mapcount).
  *   /proc/sys/vm/compact_unevictable_allowed  0 or 1, unless --unevictable.
+ *   /proc/self/status "RssAnon:" and "VmPTE:" (kB), read last: our own
+ *                    footprint, "self".
  *
  * Bits used (include/uapi/linux/kernel-page-flags.h, and the kernel-only
  * include/linux/kernel-page-flags.h of 6.12): SLAB 7, BUDDY 10, LRU 5,
@@ -64,10 +67,11 @@
  * ambiguous  flags == 0 and count == 0 and not free: a page on a per-CPU
  *            free list (pcp pages carry no flags and are not in "pages
  *            free") or a flagless kernel allocation (kernel stacks,
- *            vmalloc, alloc_pages users, zsmalloc). Policy: unmovable (a
- *            block holding one is not eligible: the conservative bound).
- *            At most "pcp" of them are really free; both numbers are
- *            reported per zone so the bound on the error is visible.
+ *            vmalloc, pipe buffers, alloc_pages users, zsmalloc). Policy:
+ *            unmovable (a block holding one is not eligible), but n_max
+ *            takes in the blocks a few of them may not really hold (see
+ *            "extra" below). At most "pcp" of them are really free; both
+ *            numbers are reported per zone.
  *            --ambiguous-free counts them as free pages instead, for the
  *            block classes, eligibility and m_min (the optimistic bound);
  *            they are never added to free_inferred.
@@ -81,6 +85,10 @@
  *            here: kpageflags cannot show pins. Non-LRU movable pages
  *            (zsmalloc, balloon) and LRU pages briefly off the LRU (in a
  *            per-CPU folio batch, or isolated) count as unmovable.
+ *
+ * offlru     (a subset of unmovable) a used page without LRU and without
+ *            SLAB, HUGE, PGTABLE, RESERVED, OFFLINE, HWPOISON: maybe an
+ *            LRU page in a per-CPU folio batch, maybe a kernel page.
  *
  * The page counters free_inferred, ambiguous, used_movable, used_unmovable
  * and hole_pages partition the zone's span (they sum to spanned).
@@ -96,14 +104,61 @@
  *   (Ambiguous pages count as unmovable used pages, or as free pages with
  *   --ambiguous-free.) A block is eligible iff it is F or M.
  *
- * Limits, per zone:
- *   gap   = 2 << 9 = 1024 pages (upstream's compact_gap(pageblock_order)).
- *   n_max = min(eligible, max(0, (pages_free_before - low - gap) / 512)):
- *           the most blocks compaction could empty with the free memory the
- *           zone has above its low watermark (each emptied block needs 512
- *           free pages elsewhere to migrate into).
- *   m_min = the used pages of the n_max emptiest eligible blocks (fewest
- *           used pages first): the fewest migrations that free n_max blocks.
+ * Limits, per zone. The bench compacts with "echo 1 > compact_memory";
+ * what can such a run reach, on any engine?
+ *   - No watermark test before it starts. Upstream's compact_zone() asks
+ *     compaction_suit_allocation_order() (low watermark + compact_gap())
+ *     only when cc->order != -1, which compact_memory's order is. Ours asks
+ *     zone_has_room() (cpol_free_needed(): the min or low watermark plus
+ *     cpol_gap()) only in runs made for an allocation
+ *     (run_is_for_allocation()), never for COMPACT_REASON_MANUAL. So
+ *     neither "low" nor the gap bounds the run; a bound that subtracted
+ *     both was beaten by recorded runs (887 free blocks against 885).
+ *   - The free scanner's own floor does not bound it either. Both engines
+ *     take free pages with __isolate_free_page() (ours from
+ *     isolate_free_stretch()), which refuses a page of order o while
+ *     NR_FREE_PAGES, less the highatomic reserve, is at most min + 2^o.
+ *     But NR_FREE_PAGES gets back each page a migration frees, the pages
+ *     of every block already emptied included; only the targets taken for
+ *     one batch and the freed sources still on a per-CPU list are missing
+ *     from it. So the min watermark stops a run only in a zone whose free
+ *     pages are within a few hundred pages of it, and then it stops the
+ *     run outright; "free - min" is no bound (a run that packs every free
+ *     page into free blocks never meets the floor).
+ *   - Conservation does bound it: each page moved takes one free page and
+ *     frees one, so a run ends with the free pages it began with, plus
+ *     free pages NR_FREE_PAGES did not count (those on per-CPU lists,
+ *     "pcp", which the run may drain) plus pages their owners free meanwhile:
+ *     our own anonymous memory and page tables ("self", freed when the
+ *     oracle exits, before the run). k free blocks hold 512 k of them.
+ *   - A block can become free only if none of its pages is certainly
+ *     unmovable. Certainly unmovable: a used page with SLAB, HUGE, PGTABLE,
+ *     RESERVED, OFFLINE or HWPOISON, or on the LRU but unevictable while
+ *     compact_unevictable_allowed is 0. Transient: an ambiguous page (may
+ *     sit on a per-CPU free list) or a used page off the LRU with none of
+ *     those bits ("offlru": may sit in a per-CPU folio batch, 31 folios in
+ *     each of the 7 batches a CPU has in 6.12: lru_add, lru_deactivate_file,
+ *     lru_deactivate, lru_lazyfree, lru_activate, lru_move_tail, mlock).
+ *     At most "budget" of them are not really unmovable.
+ *   budget   = pcp + 7 * 31 * ncpu (ncpu: the zone's pageset entries).
+ *   extra    = the most blocks that hold transient pages but no certainly
+ *              unmovable one, with all their transient pages within the
+ *              budget (fewest transient pages first).
+ *   by_free  = (pages_free_before + pcp + self) / 512.
+ *   n_max    = min(eligible + extra, by_free): no run can free more.
+ *   used_hist  the movable pages of each candidate block, as
+ *              [used, blocks] pairs, fewest used first: every eligible
+ *              block, and the "extra" transient blocks with the fewest
+ *              movable pages (whichever of them could really be freed,
+ *              the sums below stay lower bounds).
+ *   M_min(k) = the sum of the k smallest used counts of used_hist: the
+ *              fewest migrations that leave k blocks free. m_min is
+ *              M_min(n_max); a report computes M_min(k) for the k blocks a
+ *              run freed.
+ * Left out of the bound: pages other tasks free while the run goes on
+ * (the bench runs nothing else). Left out of M_min(k): our own pages are
+ * used pages in the snapshot and free by the time the run starts, so
+ * M_min(k) may be over by at most "self" pages.
  *
  * The snapshot is not atomic: pages change while we read. To keep the
  * error small each zone is read in one pass, chunk by chunk (8192 pfns),
@@ -114,13 +169,17 @@
  *
  * Output: one JSON object per zone and line, then {"zone":"total",...} with
  * the sums of the per-zone figures (start_pfn/end_pfn: lowest and highest;
- * node: null). Keys: node, zone, start_pfn, end_pfn, blocks, free_blocks,
- * eligible, movable_blocks, unmovable_blocks, mixed_blocks, hole_blocks,
- * used_movable, used_unmovable, free_inferred, pages_free_before,
- * pages_free_after, low, gap, pcp, ambiguous, n_max, m_min, hole_pages,
- * buddy_tails. --map FILE writes one line per zone: "NODE ZONE START_PFN "
- * and one class letter per block, the first for the block holding
- * start_pfn.
+ * node: null; self once; used_hist merged). Keys: node, zone, start_pfn,
+ * end_pfn, blocks, free_blocks, eligible, movable_blocks,
+ * unmovable_blocks, mixed_blocks, hole_blocks, used_movable,
+ * used_unmovable, free_inferred, pages_free_before, pages_free_after, min,
+ * low, pcp, ncpu, ambiguous, offlru, budget, extra, self, by_free, n_max,
+ * m_min, hole_pages, buddy_tails, used_hist. (used_unmovable includes the
+ * offlru pages, not the ambiguous ones.) --map FILE writes one line per
+ * zone: "NODE ZONE START_PFN " and one class letter per block, the first
+ * for the block holding start_pfn. --used FILE writes one line per zone:
+ * "NODE ZONE START_PFN" and, per block in the same order, its movable
+ * pages, or "-" for an H block.
  *
  * Exit status: 0 on success, 1 on bad input (missing or unreadable file,
  * zoneinfo parse error), 2 on a bad command line.
@@ -153,8 +212,9 @@
 #define PAGEBLOCK_ORDER		9
 #define PAGEBLOCK_PAGES		(1ULL << PAGEBLOCK_ORDER)
 #define INFER_MAX_ORDER		10
-#define COMPACT_GAP		(2ULL << PAGEBLOCK_ORDER)
 #define CHUNK_PFNS		8192
+/* 6.12: 7 per-CPU folio batches (6 in cpu_fbatches, 1 mlock) of 31 */
+#define LRU_BATCH_PAGES		(7 * 31)
 
 /* Per-pfn class, one byte each; BUDDY and BLANK are resolved later. */
 enum pclass {
@@ -162,7 +222,8 @@ enum pclass {
 	PC_BUDDY,	/* has KPF_BUDDY */
 	PC_BLANK,	/* flags == 0 and count == 0 */
 	PC_MOVABLE,
-	PC_UNMOVABLE,
+	PC_UNMOVABLE,	/* certainly unmovable */
+	PC_OFFLRU,	/* used, off the LRU, no never-movable bit */
 	PC_FREE,	/* resolved: free */
 	PC_AMBIG,	/* resolved: blank but not free */
 };
@@ -178,11 +239,15 @@ enum {
 	ZF_ALL = (1 << 8) - 1,
 };
 
+/* all unsigned long long: add_stats() sums them field by field */
 struct zstats {
 	unsigned long long blocks, free_blocks, movable_blocks;
 	unsigned long long unmovable_blocks, mixed_blocks, hole_blocks;
 	unsigned long long used_movable, used_unmovable, free_inferred;
-	unsigned long long ambiguous, hole_pages, n_max, m_min;
+	unsigned long long ambiguous, offlru, hole_pages, n_max, m_min;
+	unsigned long long budget, extra, by_free;
+	/* candidate blocks by movable pages: see used_hist */
+	unsigned long long hist[PAGEBLOCK_PAGES + 1];
 };
 
 struct zone {
@@ -190,9 +255,10 @@ struct zone {
 	char name[32];
 	unsigned int seen;
 	unsigned long long free, min, low, high, spanned, present, managed;
-	unsigned long long start_pfn, pcp, free_after;
+	unsigned long long start_pfn, pcp, ncpu, free_after;
 	unsigned char *pc;	/* spanned entries */
 	char *map;		/* one letter per block */
+	int *used;		/* movable pages per block, -1 for H */
 	struct zstats st;
 };
 
@@ -207,7 +273,11 @@ static struct {
 	int ambiguous_free;
 	enum tails tails;
 	const char *map;
+	const char *used;
 } opt = { .root = "", .unevictable = -1, .tails = TAILS_AUTO };
+
+/* our own anonymous pages and page tables, freed when we exit */
+static unsigned long long self_pages;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -298,6 +368,7 @@ static int zi_line(struct zone *z, char *line)
 		if (parse_ull(rest, &v))
 			return -1;
 		z->pcp += v;
+		z->ncpu++;
 		return 0;
 	}
 	for (i = 0; i < ARRAY_SIZE(zi_keys); i++) {
@@ -415,6 +486,35 @@ static int read_unevictable(void)
 	return buf[0] - '0';
 }
 
+/* RssAnon + VmPTE of /proc/self/status, in pages. */
+static unsigned long long read_self(void)
+{
+	char *path = path_of("/proc/self/status");
+	unsigned long long kb, sum = 0;
+	unsigned int seen = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die("cannot open %s: %s", path, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "RssAnon: %llu kB", &kb) == 1) {
+			sum += kb;
+			seen |= 1;
+		} else if (sscanf(line, "VmPTE: %llu kB", &kb) == 1) {
+			sum += kb;
+			seen |= 2;
+		}
+	}
+	fclose(f);
+	free(line);
+	if (seen != 3)
+		die("%s: no RssAnon or VmPTE line", path);
+	free(path);
+	return (sum * 1024 + 4095) / 4096;
+}
+
 /* ---- kpageflags / kpagecount ---------------------------------------- */
 
 struct kpage {
@@ -455,14 +555,16 @@ static size_t kpage_read(struct kpage *k, uint64_t pfn, size_t n, uint64_t *buf)
 	return got / sizeof(*buf);
 }
 
+/* A used page with one of these is certainly unmovable. */
+#define NEVER_MOVABLE	(BIT(KPF_HUGE) | BIT(KPF_SLAB) | BIT(KPF_PGTABLE) | \
+			 BIT(KPF_RESERVED) | BIT(KPF_OFFLINE) | \
+			 BIT(KPF_HWPOISON))
+
 static int movable(uint64_t flags, int unevictable)
 {
-	const uint64_t never = BIT(KPF_HUGE) | BIT(KPF_SLAB) |
-			       BIT(KPF_PGTABLE) | BIT(KPF_RESERVED) |
-			       BIT(KPF_OFFLINE) | BIT(KPF_HWPOISON);
 	const uint64_t unev = BIT(KPF_UNEVICTABLE) | BIT(KPF_MLOCKED);
 
-	if (!(flags & BIT(KPF_LRU)) || (flags & never))
+	if (!(flags & BIT(KPF_LRU)) || (flags & NEVER_MOVABLE))
 		return 0;
 	return unevictable || !(flags & unev);
 }
@@ -475,7 +577,11 @@ static unsigned char raw_class(uint64_t flags, uint64_t count, int unevictable)
 		return PC_BUDDY;
 	if (!flags && !count)
 		return PC_BLANK;
-	return movable(flags, unevictable) ? PC_MOVABLE : PC_UNMOVABLE;
+	if (movable(flags, unevictable))
+		return PC_MOVABLE;
+	if (!(flags & (BIT(KPF_LRU) | NEVER_MOVABLE)))
+		return PC_OFFLRU;
+	return PC_UNMOVABLE;
 }
 
 /* One pass over the zone, kpagecount for each chunk right after flags. */
@@ -570,6 +676,10 @@ static void count_pages(struct zone *z)
 		case PC_MOVABLE:
 			z->st.used_movable++;
 			break;
+		case PC_OFFLRU:
+			z->st.offlru++;
+			z->st.used_unmovable++;
+			break;
 		default:
 			z->st.used_unmovable++;
 			break;
@@ -577,16 +687,20 @@ static void count_pages(struct zone *z)
 	}
 }
 
-/*
- * Class letter of the block at pfn; *used gets its movable page count
- * (the pages m_min has to migrate) when it is eligible.
- */
+/* What one block holds, by the page classes above. */
+struct bcount {
+	unsigned int mov;	/* movable: the pages M_min has to move */
+	unsigned int certain;	/* certainly unmovable */
+	unsigned int transient;	/* ambiguous (unless counted free), offlru */
+};
+
+/* Class letter of the block at pfn, and its counts unless it is H. */
 static char block_class(const struct zone *z, unsigned long long pfn,
-			unsigned int *used)
+			struct bcount *bc)
 {
 	unsigned long long end = z->start_pfn + z->spanned, i;
-	unsigned int mov = 0, unmov = 0;
 
+	memset(bc, 0, sizeof(*bc));
 	if (pfn < z->start_pfn || pfn + PAGEBLOCK_PAGES > end)
 		return 'H';
 	for (i = pfn - z->start_pfn; i < pfn - z->start_pfn + PAGEBLOCK_PAGES;
@@ -597,69 +711,124 @@ static char block_class(const struct zone *z, unsigned long long pfn,
 		case PC_FREE:
 			break;
 		case PC_MOVABLE:
-			mov++;
+			bc->mov++;
 			break;
 		case PC_AMBIG:
-			unmov += !opt.ambiguous_free;
+			bc->transient += !opt.ambiguous_free;
+			break;
+		case PC_OFFLRU:
+			bc->transient++;
 			break;
 		default:
-			unmov++;
+			bc->certain++;
 			break;
 		}
 	}
-	*used = mov;
-	if (unmov)
-		return mov ? 'X' : 'U';
-	return mov ? 'M' : 'F';
+	if (bc->certain + bc->transient)
+		return bc->mov ? 'X' : 'U';
+	return bc->mov ? 'M' : 'F';
 }
 
-static unsigned long long n_max(const struct zone *z, unsigned long long elig)
-{
-	long long room = (long long)z->free - (long long)z->low -
-			 (long long)COMPACT_GAP;
-	unsigned long long by_free = room > 0 ? room / PAGEBLOCK_PAGES : 0;
+/* A block with transient pages but none certainly unmovable. */
+struct maybe {
+	unsigned int transient, mov;
+};
 
-	return elig < by_free ? elig : by_free;
+static int by_transient(const void *a, const void *b)
+{
+	const struct maybe *x = a, *y = b;
+
+	return (x->transient > y->transient) - (x->transient < y->transient);
+}
+
+static int by_mov(const void *a, const void *b)
+{
+	const struct maybe *x = a, *y = b;
+
+	return (x->mov > y->mov) - (x->mov < y->mov);
+}
+
+/*
+ * extra: how many of the @nr maybe-blocks could be free at once, their
+ * transient pages within the budget; then the extra ones with the fewest
+ * movable pages join the histogram.
+ */
+static void admit_maybe(struct zone *z, struct maybe *mb, size_t nr)
+{
+	unsigned long long spent = 0;
+	size_t i;
+
+	qsort(mb, nr, sizeof(*mb), by_transient);
+	for (i = 0; i < nr && spent + mb[i].transient <= z->st.budget; i++)
+		spent += mb[i].transient;
+	z->st.extra = i;
+	qsort(mb, nr, sizeof(*mb), by_mov);
+	for (i = 0; i < z->st.extra; i++)
+		z->st.hist[mb[i].mov]++;
 }
 
 static void classify_blocks(struct zone *z)
 {
 	unsigned long long first = z->start_pfn & ~(PAGEBLOCK_PAGES - 1);
-	unsigned long long end = z->start_pfn + z->spanned, pfn, b, left;
-	unsigned long long hist[PAGEBLOCK_PAGES + 1] = { 0 };
-	unsigned int used = 0;
+	unsigned long long end = z->start_pfn + z->spanned, pfn, b;
+	struct maybe *mb;
+	struct bcount bc;
+	size_t nr_mb = 0;
 
 	z->st.blocks = (end - first + PAGEBLOCK_PAGES - 1) / PAGEBLOCK_PAGES;
 	z->map = xzalloc(z->st.blocks + 1);
+	z->used = xzalloc(z->st.blocks * sizeof(*z->used));
+	mb = xzalloc(z->st.blocks * sizeof(*mb));
 	for (b = 0, pfn = first; b < z->st.blocks; b++, pfn += PAGEBLOCK_PAGES) {
-		char c = block_class(z, pfn, &used);
+		char c = block_class(z, pfn, &bc);
 
 		z->map[b] = c;
+		z->used[b] = c == 'H' ? -1 : (int)bc.mov;
 		switch (c) {
 		case 'H':
 			z->st.hole_blocks++;
 			break;
 		case 'U':
-			z->st.unmovable_blocks++;
-			break;
 		case 'X':
-			z->st.mixed_blocks++;
+			if (c == 'U')
+				z->st.unmovable_blocks++;
+			else
+				z->st.mixed_blocks++;
+			if (!bc.certain) {
+				mb[nr_mb].transient = bc.transient;
+				mb[nr_mb++].mov = bc.mov;
+			}
 			break;
 		case 'F':
 			z->st.free_blocks++;
-			hist[used]++;
+			z->st.hist[0]++;
 			break;
 		default:
 			z->st.movable_blocks++;
-			hist[used]++;
+			z->st.hist[bc.mov]++;
 			break;
 		}
 	}
-	/* m_min: the n_max emptiest eligible blocks, fewest used first */
-	z->st.n_max = n_max(z, z->st.free_blocks + z->st.movable_blocks);
+	z->st.budget = z->pcp + LRU_BATCH_PAGES * z->ncpu;
+	admit_maybe(z, mb, nr_mb);
+	free(mb);
+}
+
+/* n_max and m_min, once self_pages is known. */
+static void set_limits(struct zone *z)
+{
+	unsigned long long eligible, by_free, left;
+	unsigned int used;
+
+	eligible = z->st.free_blocks + z->st.movable_blocks + z->st.extra;
+	by_free = (z->free + z->pcp + self_pages) / PAGEBLOCK_PAGES;
+	z->st.by_free = by_free;
+	z->st.n_max = eligible < by_free ? eligible : by_free;
+	/* m_min = M_min(n_max): the emptiest candidates, fewest used first */
 	left = z->st.n_max;
 	for (used = 0; used <= PAGEBLOCK_PAGES && left; used++) {
-		unsigned long long take = hist[used] < left ? hist[used] : left;
+		unsigned long long take = z->st.hist[used] < left ?
+					  z->st.hist[used] : left;
 
 		z->st.m_min += take * used;
 		left -= take;
@@ -668,13 +837,27 @@ static void classify_blocks(struct zone *z)
 
 /* ---- output --------------------------------------------------------- */
 
-static void print_json(const char *node, const char *zone,
-		       unsigned long long start, unsigned long long end,
-		       const struct zstats *s, unsigned long long free_before,
-		       unsigned long long free_after, unsigned long long low,
-		       unsigned long long gap, unsigned long long pcp,
+static void print_hist(const unsigned long long *hist)
+{
+	const char *sep = "";
+	unsigned int used;
+
+	printf("[");
+	for (used = 0; used <= PAGEBLOCK_PAGES; used++) {
+		if (!hist[used])
+			continue;
+		printf("%s[%u,%llu]", sep, used, hist[used]);
+		sep = ",";
+	}
+	printf("]");
+}
+
+/* One JSON line; @node is the number, or "null" for the total. */
+static void print_json(const struct zone *z, const char *node,
 		       const char *tails)
 {
+	const struct zstats *s = &z->st;
+
 	printf("{\"node\":%s,\"zone\":\"%s\",\"start_pfn\":%llu,"
 	       "\"end_pfn\":%llu,\"blocks\":%llu,\"free_blocks\":%llu,"
 	       "\"eligible\":%llu,\"movable_blocks\":%llu,"
@@ -682,15 +865,21 @@ static void print_json(const char *node, const char *zone,
 	       "\"hole_blocks\":%llu,\"used_movable\":%llu,"
 	       "\"used_unmovable\":%llu,\"free_inferred\":%llu,"
 	       "\"pages_free_before\":%llu,\"pages_free_after\":%llu,"
-	       "\"low\":%llu,\"gap\":%llu,\"pcp\":%llu,\"ambiguous\":%llu,"
+	       "\"min\":%llu,\"low\":%llu,\"pcp\":%llu,\"ncpu\":%llu,"
+	       "\"ambiguous\":%llu,\"offlru\":%llu,\"budget\":%llu,"
+	       "\"extra\":%llu,\"self\":%llu,\"by_free\":%llu,"
 	       "\"n_max\":%llu,\"m_min\":%llu,\"hole_pages\":%llu,"
-	       "\"buddy_tails\":\"%s\"}\n",
-	       node, zone, start, end, s->blocks, s->free_blocks,
-	       s->free_blocks + s->movable_blocks, s->movable_blocks,
-	       s->unmovable_blocks, s->mixed_blocks, s->hole_blocks,
-	       s->used_movable, s->used_unmovable, s->free_inferred,
-	       free_before, free_after, low, gap, pcp, s->ambiguous,
-	       s->n_max, s->m_min, s->hole_pages, tails);
+	       "\"buddy_tails\":\"%s\",\"used_hist\":",
+	       node, z->name, z->start_pfn, z->start_pfn + z->spanned,
+	       s->blocks, s->free_blocks, s->free_blocks + s->movable_blocks,
+	       s->movable_blocks, s->unmovable_blocks, s->mixed_blocks,
+	       s->hole_blocks, s->used_movable, s->used_unmovable,
+	       s->free_inferred, z->free, z->free_after, z->min, z->low,
+	       z->pcp, z->ncpu, s->ambiguous, s->offlru, s->budget, s->extra,
+	       self_pages, s->by_free, s->n_max, s->m_min, s->hole_pages,
+	       tails);
+	print_hist(s->hist);
+	printf("}\n");
 }
 
 /* struct zstats is all unsigned long long: add it field by field */
@@ -706,9 +895,8 @@ static void add_stats(struct zstats *t, const struct zstats *s)
 
 static void report(const struct zones *zs, const char *tails)
 {
-	unsigned long long lo = ~0ULL, hi = 0, fb = 0, fa = 0, low = 0;
-	unsigned long long gap = 0, pcp = 0;
-	struct zstats tot = { 0 };
+	struct zone tot = { .name = "total", .start_pfn = ~0ULL };
+	unsigned long long hi = 0;
 	char node[16];
 	size_t i;
 
@@ -717,18 +905,44 @@ static void report(const struct zones *zs, const char *tails)
 		unsigned long long end = z->start_pfn + z->spanned;
 
 		snprintf(node, sizeof(node), "%d", z->node);
-		print_json(node, z->name, z->start_pfn, end, &z->st, z->free,
-			   z->free_after, z->low, COMPACT_GAP, z->pcp, tails);
-		add_stats(&tot, &z->st);
-		lo = z->start_pfn < lo ? z->start_pfn : lo;
+		print_json(z, node, tails);
+		add_stats(&tot.st, &z->st);
+		tot.start_pfn = z->start_pfn < tot.start_pfn ? z->start_pfn :
+							      tot.start_pfn;
 		hi = end > hi ? end : hi;
-		fb += z->free;
-		fa += z->free_after;
-		low += z->low;
-		gap += COMPACT_GAP;
-		pcp += z->pcp;
+		tot.free += z->free;
+		tot.free_after += z->free_after;
+		tot.min += z->min;
+		tot.low += z->low;
+		tot.pcp += z->pcp;
+		tot.ncpu += z->ncpu;
 	}
-	print_json("null", "total", lo, hi, &tot, fb, fa, low, gap, pcp, tails);
+	tot.spanned = hi - tot.start_pfn;
+	print_json(&tot, "null", tails);
+}
+
+static void write_used(const struct zones *zs)
+{
+	FILE *f = fopen(opt.used, "w");
+	unsigned long long b;
+	size_t i;
+
+	if (!f)
+		die("cannot write %s: %s", opt.used, strerror(errno));
+	for (i = 0; i < zs->nr; i++) {
+		const struct zone *z = &zs->z[i];
+
+		fprintf(f, "%d %s %llu", z->node, z->name, z->start_pfn);
+		for (b = 0; b < z->st.blocks; b++) {
+			if (z->used[b] < 0)
+				fputs(" -", f);
+			else
+				fprintf(f, " %d", z->used[b]);
+		}
+		fputc('\n', f);
+	}
+	if (fclose(f))
+		die("cannot write %s: %s", opt.used, strerror(errno));
 }
 
 static void write_map(const struct zones *zs)
@@ -753,7 +967,8 @@ static void __attribute__((noreturn)) usage(const char *why)
 		fprintf(stderr, "oracle: %s\n", why);
 	fprintf(stderr,
 		"usage: oracle [--root DIR] [--unevictable 0|1] [--ambiguous-free]\n"
-		"              [--buddy-tails auto|marked|unmarked] [--map FILE]\n");
+		"              [--buddy-tails auto|marked|unmarked] [--map FILE]\n"
+		"              [--used FILE]\n");
 	exit(why ? 2 : 0);
 }
 
@@ -777,6 +992,8 @@ static void parse_args(int argc, char **argv)
 			opt.root = v;
 		else if (!strcmp(a, "--map"))
 			opt.map = v;
+		else if (!strcmp(a, "--used"))
+			opt.used = v;
 		else if (!strcmp(a, "--unevictable") && (!strcmp(v, "0") ||
 							 !strcmp(v, "1")))
 			opt.unevictable = v[0] - '0';
@@ -818,8 +1035,14 @@ int main(int argc, char **argv)
 		count_pages(&zs.z[i]);
 		classify_blocks(&zs.z[i]);
 	}
+	/* every big allocation is made and touched by now */
+	self_pages = read_self();
+	for (i = 0; i < zs.nr; i++)
+		set_limits(&zs.z[i]);
 	report(&zs, tails_name[marked ? TAILS_MARKED : TAILS_UNMARKED]);
 	if (opt.map)
 		write_map(&zs);
+	if (opt.used)
+		write_used(&zs);
 	return 0;
 }

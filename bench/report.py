@@ -9,9 +9,16 @@ of every run) and, with gnuplot, DIR/map-<label>-<kernel>.png (the zone's
 2 MiB blocks before and after compaction) and DIR/thp-latency.png (the THP
 fault-latency CDF of both kernels); prints the table.
 
-Per workload and kernel a figure is the mean over the runs that ended well;
-its spread is (max - min) / mean, and a '!' marks a spread over 10%.  The
-ratio column is new / base.
+Per workload and kernel a figure is the mean over the runs that ended well,
+with n, the number of runs, and its spread, (max - min) / mean (none for
+one run); a '!' marks a spread over 10%.  Ratios are printed with 4
+significant digits.  The ratio column is new / base.
+
+The oracle's figures are bounds, and a run that beats one means the ruler
+is wrong, not that the engine is good: report.py exits 1, after writing the
+table, with a "report: FAIL:" line for each run that freed more blocks than
+N_max in some zone, moved fewer pages than M_min(k) (less the oracle's own
+pages, see bench/oracle.c), or has a wasted share above 1.
 """
 import argparse
 import json
@@ -22,6 +29,8 @@ import sys
 from collections import defaultdict
 
 SPREAD_FLAG = 0.10
+# figures printed as ratios (4 significant digits) besides "a / b" ones
+RATIOS = ('wasted share', 'THP success')
 
 
 def total(rec, key):
@@ -29,6 +38,57 @@ def total(rec, key):
 		if z.get('zone') == 'total':
 			return z
 	return {}
+
+
+def zones(rec, key):
+	"""The oracle's zone lines, by (node, zone)."""
+	return {(z['node'], z['zone']): z for z in rec.get(key, []) if z.get('zone') != 'total'}
+
+
+def m_min_k(hist, k):
+	"""The fewest moves that leave k blocks free: the k smallest used
+	counts of the oracle's used_hist ([used, blocks] pairs); None if the
+	zone has fewer than k candidate blocks."""
+	moves = 0
+	for used, blocks in sorted(hist):
+		take = min(blocks, k)
+		moves += take * used
+		k -= take
+		if not k:
+			return moves
+	return None if k else moves
+
+
+def wasted_pages(rec):
+	"""Pages migrated out of blocks that are not free after the run,
+	approximated per block by its movable pages before less after (see
+	README): None without the per-block counts."""
+	before = {(u['node'], u['zone'], u['start_pfn']): u['used'] for u in rec.get('used_before', [])}
+	maps = {}
+	for line in rec.get('map_after', []):
+		node, zone, start, classes = line.split()
+		maps[(int(node), zone, int(start))] = classes
+	after = rec.get('used_after', [])
+	if not before or not after:
+		return None
+	wasted = 0
+	for u in after:
+		key = (u['node'], u['zone'], u['start_pfn'])
+		old, classes = before.get(key), maps.get(key)
+		if old is None or classes is None or len(old) != len(u['used']):
+			return None
+		for b, (ub, ua) in enumerate(zip(old, u['used'])):
+			if ub is not None and ua is not None and classes[b] != 'F' and ub > ua:
+				wasted += ub - ua
+	return wasted
+
+
+def unmovable_blocks(z):
+	return z['unmovable_blocks'] + z['mixed_blocks']
+
+
+def unmovable_pages(z):
+	return z['used_unmovable'] + z['ambiguous']
 
 
 def delta(rec, name):
@@ -55,18 +115,33 @@ def figures(rec):
 		scanned = delta(rec, 'compact_migrate_scanned') + delta(rec, 'compact_free_scanned')
 	if before and after:
 		f['N_max'] = before.get('n_max')
-		f['M_min'] = before.get('m_min')
 		f['free blocks after'] = after.get('free_blocks')
 		if before.get('n_max'):
 			f['free blocks / N_max'] = after.get('free_blocks', 0) / before['n_max']
-		if before.get('m_min'):
-			f['migrated / M_min'] = (migrated or 0) / before['m_min']
+		zb, za = zones(rec, 'oracle_before'), zones(rec, 'oracle_after')
+		if all('used_hist' in z for z in zb.values()) and set(zb) == set(za):
+			ks = [m_min_k(zb[k]['used_hist'], za[k]['free_blocks']) for k in zb]
+			if None not in ks:
+				f['M_min(k)'] = sum(ks)
+				if f['M_min(k)'] and migrated is not None:
+					f['migrated / M_min(k)'] = migrated / f['M_min(k)']
 	if migrated is not None:
 		f['pages migrated'] = migrated
+		wasted = wasted_pages(rec)
+		if wasted is not None:
+			f['wasted pages'] = wasted
+			if migrated:
+				f['wasted share'] = wasted / migrated
 	if scanned is not None:
 		f['pages scanned'] = scanned
 		if migrated:
 			f['scanned / migrated'] = scanned / migrated
+	late = total(rec, 'oracle_late')
+	if before and late:
+		f['unmovable blocks before'] = unmovable_blocks(before)
+		f['unmovable blocks late'] = unmovable_blocks(late)
+		f['unmovable blocks added late'] = unmovable_blocks(late) - unmovable_blocks(before)
+		f['unmovable pages added late'] = unmovable_pages(late) - unmovable_pages(after or before)
 	if 'compact' in rec:
 		f['compaction s'] = rec['compact']['seconds']
 		gib = int(rec['mem'].rstrip('G'))
@@ -89,27 +164,59 @@ def figures(rec):
 	return {k: v for k, v in f.items() if v is not None}
 
 
+def violations(rec):
+	"""Where one run beats a bound: one line each (empty: none)."""
+	bad = []
+	f = figures(rec)
+	zb, za = zones(rec, 'oracle_before'), zones(rec, 'oracle_after')
+	for key in sorted(set(zb) & set(za), key=str):
+		if za[key]['free_blocks'] > zb[key]['n_max']:
+			bad.append(f'{za[key]["free_blocks"]} free blocks > N_max {zb[key]["n_max"]} '
+				   f'in node {key[0]} {key[1]}: N_max is not an upper bound')
+	if f.get('free blocks / N_max', 0) > 1:
+		bad.append(f'free blocks / N_max = {fmt(f["free blocks / N_max"], True)} > 1: '
+			   'N_max is not an upper bound')
+	own = total(rec, 'oracle_before').get('self', 0)
+	if 'migrated / M_min(k)' in f and f['pages migrated'] + own < f['M_min(k)']:
+		bad.append(f'migrated / M_min(k) = {fmt(f["migrated / M_min(k)"], True)} < 1 '
+			   f'(by more than the oracle\'s own {own} pages): M_min(k) is not a lower bound')
+	if f.get('wasted share', 0) > 1:
+		bad.append(f'wasted share = {fmt(f["wasted share"], True)} > 1')
+	return bad
+
+
 def summarize(vals):
 	if not vals:
 		return None, None
+	if len(vals) == 1:
+		return vals[0], None	# one run: no spread to speak of
 	mean = sum(vals) / len(vals)
 	spread = (max(vals) - min(vals)) / abs(mean) if mean else (0.0 if max(vals) == min(vals) else float('inf'))
 	return mean, spread
 
 
-def fmt(v):
+def is_ratio(name):
+	return ' / ' in name or name in RATIOS
+
+
+def fmt(v, ratio=False):
 	if v is None:
 		return '-'
+	if ratio:
+		s = f'{v:#.4g}'
+		return s.rstrip('.') if 'e' not in s else s
 	if abs(v) >= 100 or v == int(v):
 		return f'{v:.0f}'
 	return f'{v:.3g}'
 
 
-def cell(mean, spread, n):
+def cell(mean, spread, n, ratio=False):
 	if mean is None:
 		return '-'
-	flag = ' !' if spread is not None and spread > SPREAD_FLAG else ''
-	return f'{fmt(mean)} ±{spread * 100:.0f}%{flag} (n={n})'
+	if spread is None:
+		return f'{fmt(mean, ratio)} ±? (n={n})'
+	flag = ' !' if spread > SPREAD_FLAG else ''
+	return f'{fmt(mean, ratio)} ±{spread * 100:.0f}%{flag} (n={n})'
 
 
 def table(recs, base, new):
@@ -133,11 +240,13 @@ def table(recs, base, new):
 				vals = [fig[n] for fig in by[label][k] if n in fig]
 				m, s = summarize(vals)
 				means[k] = m
-				row.append(cell(m, s, len(vals)))
+				row.append(cell(m, s, len(vals), is_ratio(n)))
 			ratio = '-'
 			if means[base] and means[new] is not None:
-				ratio = f'{means[new] / means[base]:.2f}'
+				ratio = fmt(means[new] / means[base], True)
 			lines.append(f'| {label} | {n} | {row[0]} | {row[1]} | {ratio} |')
+	lines.append('\n"±?": one run, no spread; "!": the runs differ by more than '
+		     f'{SPREAD_FLAG * 100:.0f}% of the mean.')
 	for r in failed:
 		lines.append(f'\nFailed run, left out: {r["label"]} {r["kernel"]} run {r["run"]}: {r.get("why")}')
 	return '\n'.join(lines)
@@ -219,11 +328,16 @@ def main():
 	with open(os.path.join(args.dir, 'runs.jsonl'), encoding='utf-8') as f:
 		recs = [json.loads(l) for l in f if l.strip()]
 	md = table(recs, args.base, args.new)
+	fails = [f'report: FAIL: {r["label"]} {r["kernel"]} run {r["run"]}: {why}'
+		 for r in recs if r['ok'] for why in violations(r)]
+	if fails:
+		md += '\n\n' + '\n'.join(fails)
 	with open(os.path.join(args.dir, 'report.md'), 'w', encoding='utf-8') as f:
 		f.write(md + '\n')
 	with open(os.path.join(args.dir, 'figures.json'), 'w', encoding='utf-8') as f:
 		json.dump([dict(label=r['label'], kernel=r['kernel'], run=r['run'], ok=r['ok'],
-				figures=figures(r) if r['ok'] else None) for r in recs], f, indent=1)
+				figures=figures(r) if r['ok'] else None,
+				violations=violations(r) if r['ok'] else None) for r in recs], f, indent=1)
 	pics = []
 	for r in recs:
 		if r['ok'] and r['run'] == 1 and r.get('map_before') and r.get('map_after'):
@@ -236,7 +350,9 @@ def main():
 	print(md)
 	for p in pics:
 		print('report: picture ' + p)
-	return 0
+	for line in fails:
+		print(line, file=sys.stderr)
+	return 1 if fails else 0
 
 
 if __name__ == '__main__':

@@ -4,30 +4,62 @@
  * (fixed seeds, fixed patterns) on every kernel.
  *
  * usage: workload KIND PERCENT READYFILE [SEED]
+ *        workload plan SEED PFN...
  *
  *   holes     map PERCENT of MemFree as private anonymous memory, write a
  *             per-page pattern into every page, then in every 2 MiB region
  *             free the same 7 of each 8 pages (keep page i when i % 8 == 0):
  *             no 2 MiB block is free, each keeps 64 pages.
- *   gradient  like holes, but region r keeps keep[r] pages, keep[] spread
- *             evenly from 8 to 504 and shuffled with SEED, so which blocks
- *             a compactor evacuates decides how many pages it moves.
+ *   gradient  like holes, but what stays is chosen by physical frame
+ *             number (read from /proc/self/pagemap: run as root): a page
+ *             at pfn p stays iff p % 512 < plan(p / 512), so each physical
+ *             pageblock keeps its planned share of the pages we hold in it,
+ *             and the same SEED gives every pageblock the same plan on
+ *             every boot and kernel.  plan(b) = 8 + perm[b % 512] * 496 /
+ *             511, perm a SEED-shuffled 0..511: every aligned GiB of
+ *             pageblocks gets each share from 8 to 504 pages once, so which
+ *             blocks a compactor evacuates decides how many pages it moves.
+ *             "plan" prints plan(p / 512) for each PFN given.
  *   mixed     anonymous memory, tmpfs page cache and unmovable kernel
  *             allocations (pipe buffers, queued AF_UNIX socket data, small
  *             files' inodes and dentries) interleaved chunk by chunk, then
  *             half of the anonymous and page-cache memory freed.
+ *   mixed-unmovable
+ *             unmovable pages scattered over many movable pageblocks by
+ *             fallback steals.  (1) PERCENT of MemFree as anonymous memory,
+ *             every eighth page freed: order-0 holes in every block;
+ *             (2) the free pageblocks left eaten by huge pages (a
+ *             MADV_HUGEPAGE region faulted 2 MiB at a time until a fault
+ *             is not huge; the caller sets THP enabled=madvise,
+ *             defrag=never, so no compaction), so free memory is only
+ *             holes (the huge pages are freed again after (3));
+ *             (3) unmovable allocations (a pipe page each; every
+ *             16th also a small tmpfs file, every 64th also an AF_UNIX
+ *             socket pair with 2 KiB queued) interleaved one to one with
+ *             new anonymous pages until 3/4 of the holes are used, or
+ *             free memory is down to twice the high watermarks plus 16
+ *             MiB: every unmovable page is a fallback steal from a
+ *             movable block;
+ *             (4) then region r of (1) frees d_r more of each 8 pages, d_r
+ *             from 1 to 6 drawn with SEED.  On the first SIGUSR1 it goes
+ *             on allocating unmovable (half as many again, interleaved as
+ *             in (3)), writes READYFILE.late and waits for a second
+ *             SIGUSR1: the caller looks at where they landed meanwhile.
  *   thp       holes, then (once woken, see below) fault in a new region
  *             2 MiB at a time and print, per fault, its latency and whether
  *             a huge page backs it.  THP enabled=always and defrag=always
  *             are the caller's to set.
  *
- * After building the layout the program creates READYFILE and waits for
- * SIGUSR1: the caller compacts (or, for thp, nothing) meanwhile.  On SIGUSR1
- * 'thp' runs its faults; every kind then checks that each kept anonymous
- * page still holds its pattern, prints one line
- *   WORKLOAD kind=K kept=N bad=B [faults=F huge=H]
+ * After building the layout the program writes "ready" to READYFILE (a
+ * file it creates, or a FIFO the caller made) and waits for SIGUSR1: the
+ * caller compacts (or, for thp, nothing) meanwhile.  On SIGUSR1 'thp' runs
+ * its faults; every kind then checks that each kept anonymous page still
+ * holds its pattern, prints one line
+ *   WORKLOAD kind=K kept=N bad=B [faults=F huge=H] [unmovable=U]
  * and exits 0 if nothing was corrupted.  thp prints one line per fault
- * before it: "FAULT <ns> <0|1>".
+ * before it: "FAULT <ns> <0|1>".  The line printed when the layout is
+ * ready, "WORKLOAD ready kind=K regions=R base=0xADDR pages=N", names the
+ * main anonymous region.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -36,7 +68,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -45,6 +79,8 @@
 #define PAGE		4096UL
 #define REGION_PAGES	512UL
 #define REGION		(REGION_PAGES * PAGE)
+#define PFN_MASK	((1ULL << 55) - 1)
+#define PM_PRESENT	(1ULL << 63)
 
 /* ===================================================================== */
 /* Helpers                                                               */
@@ -55,7 +91,7 @@ static volatile sig_atomic_t woken;
 static void on_usr1(int sig)
 {
 	(void)sig;
-	woken = 1;
+	woken++;
 }
 
 static void die(const char *what)
@@ -124,15 +160,32 @@ static char *map_anon(unsigned long len, int thp)
 struct anon {
 	char *mem;
 	unsigned long regions;
-	unsigned short *keep;	/* pages kept in each region */
-	int stride;		/* holes: keep page i when i % stride == 0 */
+	unsigned char *keepmap;	/* a bit per page: kept */
+	int stride;		/* else: keep page i when i % stride == 0 */
 };
 
 static int kept(const struct anon *a, unsigned long r, unsigned long i)
 {
-	if (a->stride)
-		return i % a->stride == 0;
-	return i < a->keep[r];
+	unsigned long idx = r * REGION_PAGES + i;
+
+	if (a->keepmap)
+		return (a->keepmap[idx / 8] >> (idx % 8)) & 1;
+	return i % a->stride == 0;
+}
+
+static void set_kept(struct anon *a, unsigned long idx, int keep)
+{
+	if (keep)
+		a->keepmap[idx / 8] |= 1 << (idx % 8);
+	else
+		a->keepmap[idx / 8] &= ~(1 << (idx % 8));
+}
+
+static void keepmap_alloc(struct anon *a)
+{
+	a->keepmap = calloc((a->regions * REGION_PAGES + 7) / 8, 1);
+	if (!a->keepmap)
+		die("calloc");
 }
 
 static void fill(struct anon *a)
@@ -181,24 +234,62 @@ static unsigned long verify(const struct anon *a, unsigned long *nkept)
 	return bad;
 }
 
-static void gradient_keep(struct anon *a)
-{
-	unsigned long r, j;
+/* gradient's plan: pages kept in physical pageblock b, see the top */
+#define PLAN_PERIOD	512UL
+static unsigned short plan_perm[PLAN_PERIOD];
 
-	a->keep = calloc(a->regions, sizeof(*a->keep));
-	if (!a->keep)
-		die("calloc");
-	/* evenly from 8 to 504 pages kept, then a seeded shuffle */
-	for (r = 0; r < a->regions; r++)
-		a->keep[r] = 8 + (a->regions > 1 ? r * 496 / (a->regions - 1) : 0);
-	for (r = a->regions - 1; r > 0; r--) {
+static void plan_init(void)
+{
+	unsigned long b, j;
+
+	for (b = 0; b < PLAN_PERIOD; b++)
+		plan_perm[b] = b;
+	for (b = PLAN_PERIOD - 1; b > 0; b--) {
 		unsigned short t;
 
-		j = rng() % (r + 1);
-		t = a->keep[r];
-		a->keep[r] = a->keep[j];
-		a->keep[j] = t;
+		j = rng() % (b + 1);
+		t = plan_perm[b];
+		plan_perm[b] = plan_perm[j];
+		plan_perm[j] = t;
 	}
+}
+
+static unsigned long plan(uint64_t block)
+{
+	return 8 + plan_perm[block % PLAN_PERIOD] * 496 / (PLAN_PERIOD - 1);
+}
+
+/*
+ * Keep a page iff its pfn's offset in its pageblock is below the block's
+ * plan.  The pages must be faulted in: their pfns are read here.
+ */
+static void gradient_keep(struct anon *a)
+{
+	static uint64_t ent[REGION_PAGES];
+	unsigned long r, i;
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+
+	if (pm < 0)
+		die("/proc/self/pagemap");
+	keepmap_alloc(a);
+	plan_init();
+	for (r = 0; r < a->regions; r++) {
+		off_t off = (uintptr_t)(a->mem + r * REGION) / PAGE * 8;
+
+		if (pread(pm, ent, sizeof(ent), off) != (ssize_t)sizeof(ent))
+			die("pagemap read");
+		for (i = 0; i < REGION_PAGES; i++) {
+			uint64_t pfn = ent[i] & PFN_MASK;
+
+			if (!(ent[i] & PM_PRESENT) || !pfn) {
+				fprintf(stderr, "workload: no pfn in pagemap (not root?)\n");
+				exit(2);
+			}
+			set_kept(a, r * REGION_PAGES + i,
+				 pfn % REGION_PAGES < plan(pfn / REGION_PAGES));
+		}
+	}
+	close(pm);
 }
 
 /* ===================================================================== */
@@ -326,37 +417,258 @@ static void thp_faults(unsigned long len, unsigned long *faults,
 }
 
 /* ===================================================================== */
+/* mixed-unmovable: unmovable pages stolen page by page from movable blocks */
+/* ===================================================================== */
+
+/*
+ * Every allocation here is order 0 or may fail without reclaim: in this
+ * layout free memory is all order-0 holes, and stock 6.12 OOM-killed the
+ * workload for one order-2 unmovable allocation (the ring F_SETPIPE_SZ
+ * allocates for 256 buffers).  So pipes keep their 16 default buffers, and
+ * a socket gets one skb with no page fragments (those try order 3 and
+ * wake kswapd, and kswapd kcompactd, which would compact while we build).
+ */
+#define MU_PIPE_PAGES	16
+#define MU_SOCK_BYTES	2048
+
+/*
+ * Stop taking memory below twice the zones' high watermarks plus 16 MiB
+ * (enabling THP raises min_free_kbytes, so read them while building).
+ */
+static unsigned long mu_floor(void)
+{
+	unsigned long high, sum = 0;
+	char line[256];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		die("/proc/zoneinfo");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " high %lu", &high) == 1)
+			sum += high;
+	fclose(f);
+	return 2 * sum * PAGE + (16UL << 20);
+}
+
+/* The unmovable allocations made so far, and what holds them. */
+static struct {
+	int pipe_fd;		/* write end of the pipe being filled, or -1 */
+	unsigned long in_pipe;	/* pages queued in it */
+	unsigned long pages, files, socks, failed;
+} mu = { .pipe_fd = -1 };
+
+/* One more unmovable page (a pipe buffer), and now and then slab. */
+static void mu_unmovable(void)
+{
+	static char buf[PAGE];
+	char name[64];
+	int p[2], sk[2], fd;
+
+	if (mu.pipe_fd < 0 || mu.in_pipe == MU_PIPE_PAGES) {
+		/* both ends stay open: nobody reads, the pages stay queued */
+		if (pipe(p)) {
+			mu.failed++;
+			return;
+		}
+		fcntl(p[1], F_SETFL, O_NONBLOCK);
+		mu.pipe_fd = p[1];
+		mu.in_pipe = 0;
+	}
+	memset(buf, (int)mu.pages, PAGE);
+	/* a whole page written after a full buffer takes a new page */
+	if (write(mu.pipe_fd, buf, PAGE) == (ssize_t)PAGE) {
+		mu.in_pipe++;
+		mu.pages++;
+	} else {
+		mu.in_pipe = MU_PIPE_PAGES;	/* full: a new pipe next time */
+		mu.failed++;
+		return;
+	}
+	if (mu.pages % 16 == 0) {	/* an inode and a dentry, slab */
+		snprintf(name, sizeof(name), "/tmp/mixed-u/f%lu", mu.files);
+		fd = open(name, O_CREAT | O_WRONLY, 0600);
+		if (fd >= 0) {
+			if (write(fd, name, strlen(name)) < 0)
+				mu.failed++;
+			close(fd);
+			mu.files++;
+		}
+	}
+	if (mu.pages % 64 == 0 && !socketpair(AF_UNIX, SOCK_STREAM, 0, sk)) {
+		fcntl(sk[0], F_SETFL, O_NONBLOCK);
+		if (write(sk[0], buf, MU_SOCK_BYTES) < 0)	/* an skb */
+			mu.failed++;
+		mu.socks++;
+	}
+}
+
+/*
+ * Up to @n unmovable pages, each followed by a new page of @b (written
+ * with its pattern, from page *@next on); stops early near mu_floor().
+ */
+static void mu_interleave(struct anon *b, unsigned long *next, unsigned long n)
+{
+	unsigned long i, max = b->regions * REGION_PAGES, floor = mu_floor();
+
+	for (i = 0; i < n && *next < max; i++) {
+		if (i % 256 == 0 && memfree_bytes() < floor)
+			break;
+		mu_unmovable();
+		*(uint64_t *)(b->mem + *next * PAGE) = pattern(*next);
+		(*next)++;
+	}
+}
+
+/*
+ * Fault in huge pages 2 MiB at a time until one is not huge: the free
+ * pageblocks are used up.  Returns how many; *@t and *@len the mapping.
+ */
+static unsigned long mu_eat_free_blocks(char **t, unsigned long *len)
+{
+	unsigned long floor = mu_floor(), r;
+
+	*len = memfree_bytes() & ~(REGION - 1);
+	*t = map_anon(*len, 1);
+	for (r = 0; r < *len / REGION; r++) {
+		if (memfree_bytes() < floor + REGION)
+			break;
+		(*t)[r * REGION] = 1;
+		if (!is_huge(*t + r * REGION))
+			break;
+	}
+	/* keep khugepaged away from the rest */
+	madvise(*t, *len, MADV_NOHUGEPAGE);
+	return r;
+}
+
+struct mu_layout {
+	struct anon a;		/* the big region, with holes */
+	struct anon b, c;	/* new pages between unmovable ones */
+	unsigned long huge, b_used, c_used, built;
+};
+
+static void mu_map(struct anon *x, unsigned long pages)
+{
+	x->regions = (pages + REGION_PAGES - 1) / REGION_PAGES;
+	x->mem = map_anon(x->regions * REGION, 0);
+	x->stride = 1;
+}
+
+static void mixed_unmovable(struct mu_layout *l, unsigned long budget)
+{
+	struct rlimit nofile = { 65536, 65536 };
+	unsigned long r, i, room, t_len;
+	char *t;
+
+	setrlimit(RLIMIT_NOFILE, &nofile);
+	mkdir("/tmp/mixed-u", 0700);
+	/* (1) every eighth page freed */
+	l->a.regions = budget / REGION;
+	l->a.mem = map_anon(l->a.regions * REGION, 0);
+	keepmap_alloc(&l->a);
+	for (i = 0; i < l->a.regions * REGION_PAGES; i++)
+		set_kept(&l->a, i, i % 8 != 7);
+	fill(&l->a);
+	punch(&l->a);
+	/* (2) no free pageblock left */
+	l->huge = mu_eat_free_blocks(&t, &t_len);
+	/* (3) 3/4 of the holes: half unmovable, half movable */
+	room = l->a.regions * REGION_PAGES / 8 * 3 / 8;
+	mu_map(&l->b, room);
+	mu_map(&l->c, room / 2 + 1);
+	mu_interleave(&l->b, &l->b_used, room);
+	l->built = mu.pages;
+	/*
+	 * The huge pages were only there to keep fallbacks page by page:
+	 * their blocks go back free (a compactor that cannot place a huge
+	 * page is another story, not this workload's).
+	 */
+	munmap(t, t_len + REGION);
+	/* (4) region r frees d_r more of each 8 pages */
+	for (r = 0; r < l->a.regions; r++) {
+		unsigned long d = 1 + rng() % 6;
+
+		for (i = 0; i < REGION_PAGES; i++)
+			if (i % 8 < d)
+				set_kept(&l->a, r * REGION_PAGES + i, 0);
+	}
+	punch(&l->a);
+}
+
+/* After compaction: half as many unmovable pages again. */
+static void mixed_unmovable_late(struct mu_layout *l)
+{
+	mu_interleave(&l->c, &l->c_used, l->built / 2);
+}
+
+/* @x's first @used pages hold their pattern; the rest were never used. */
+static unsigned long verify_first(const struct anon *x, unsigned long used,
+				  unsigned long *nkept)
+{
+	unsigned long i, bad = 0;
+
+	for (i = 0; i < used; i++)
+		if (*(uint64_t *)(x->mem + i * PAGE) != pattern(i))
+			bad++;
+	*nkept += used;
+	return bad;
+}
+
+/* ===================================================================== */
 /* main                                                                   */
 /* ===================================================================== */
 
+/* Write "ready" to @readyfile (a file or a FIFO), wait for one more SIGUSR1. */
 static void wait_for_usr1(const char *readyfile)
 {
+	sig_atomic_t want = woken + 1;
 	sigset_t set, old;
 	FILE *f;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	sigdelset(&old, SIGUSR1);
 	signal(SIGUSR1, on_usr1);
 	f = fopen(readyfile, "w");
-	if (!f)
+	if (!f || fputs("ready\n", f) < 0 || fclose(f))
 		die(readyfile);
-	fclose(f);
-	while (!woken)
+	while (woken < want)
 		sigsuspend(&old);
+}
+
+/* workload plan SEED PFN...: gradient's plan for each pfn's pageblock */
+static int print_plan(int argc, char **argv)
+{
+	int i;
+
+	rng_state = strtoull(argv[2], NULL, 0);
+	if (!rng_state)
+		rng_state = 1;
+	plan_init();
+	for (i = 3; i < argc; i++)
+		printf("%lu\n", plan(strtoull(argv[i], NULL, 0) / REGION_PAGES));
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	struct mu_layout mul = { 0 };
 	struct anon a = { 0 };
 	unsigned long pct, budget, nkept, bad, faults = 0, huge = 0;
+	char late[4096];
 	const char *kind;
+	int mixed_u;
 
+	if (argc >= 3 && !strcmp(argv[1], "plan"))
+		return print_plan(argc, argv);
 	if (argc < 4 || (pct = strtoul(argv[2], NULL, 10)) == 0 || pct > 95) {
-		fprintf(stderr, "usage: workload holes|gradient|mixed|thp PERCENT(1-95) READYFILE [SEED]\n");
+		fprintf(stderr, "usage: workload holes|gradient|mixed|mixed-unmovable|thp PERCENT(1-95) READYFILE [SEED]\n"
+				"       workload plan SEED PFN...\n");
 		return 2;
 	}
 	kind = argv[1];
+	mixed_u = !strcmp(kind, "mixed-unmovable");
 	rng_state = argc > 4 ? strtoull(argv[4], NULL, 0) : 0x5eed;
 	if (!rng_state)
 		rng_state = 1;
@@ -364,31 +676,54 @@ int main(int argc, char **argv)
 
 	if (!strcmp(kind, "mixed")) {
 		mixed(&a, budget);
+	} else if (mixed_u) {
+		mixed_unmovable(&mul, budget);
+		a = mul.a;
 	} else if (!strcmp(kind, "holes") || !strcmp(kind, "thp") ||
 		   !strcmp(kind, "gradient")) {
 		a.regions = budget / REGION;
 		a.mem = map_anon(a.regions * REGION, 0);
-		if (!strcmp(kind, "gradient"))
-			gradient_keep(&a);
-		else
-			a.stride = 8;
+		a.stride = 8;
 		fill(&a);
+		if (!strcmp(kind, "gradient"))
+			gradient_keep(&a);	/* needs the pages faulted in */
 		punch(&a);
 	} else {
 		fprintf(stderr, "workload: unknown kind '%s'\n", kind);
 		return 2;
 	}
-	printf("WORKLOAD ready kind=%s regions=%lu\n", kind, a.regions);
+	printf("WORKLOAD ready kind=%s regions=%lu base=%p pages=%lu\n", kind,
+	       a.regions, (void *)a.mem, a.regions * REGION_PAGES);
+	if (mixed_u)
+		printf("WORKLOAD built huge=%lu unmovable=%lu movable=%lu files=%lu socks=%lu failed=%lu\n",
+		       mul.huge, mu.pages, mul.b_used, mu.files, mu.socks,
+		       mu.failed);
 	fflush(stdout);
 
 	wait_for_usr1(argv[3]);
 	if (!strcmp(kind, "thp"))
 		/* as much as the holes punched free, less a margin */
 		thp_faults(a.regions * REGION / 8 * 6, &faults, &huge);
+	if (mixed_u) {
+		unsigned long before = mu.pages;
+
+		mixed_unmovable_late(&mul);
+		printf("WORKLOAD late unmovable=%lu movable=%lu\n",
+		       mu.pages - before, mul.c_used);
+		fflush(stdout);
+		snprintf(late, sizeof(late), "%s.late", argv[3]);
+		wait_for_usr1(late);
+	}
 	bad = verify(&a, &nkept);
+	if (mixed_u) {
+		bad += verify_first(&mul.b, mul.b_used, &nkept);
+		bad += verify_first(&mul.c, mul.c_used, &nkept);
+	}
 	printf("WORKLOAD kind=%s kept=%lu bad=%lu", kind, nkept, bad);
 	if (!strcmp(kind, "thp"))
 		printf(" faults=%lu huge=%lu", faults, huge);
+	if (mixed_u)
+		printf(" unmovable=%lu", mu.pages);
 	printf("\n");
 	return bad ? 1 : 0;
 }

@@ -1,18 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
 """bench/bench.py's reading of a guest's console: the BENCH lines become a
 record, printk lines in between are ignored, and a garbled line fails the
-run with the line named instead of stopping the whole benchmark."""
+run with the line named instead of stopping the whole benchmark; and its
+runs.jsonl: every bench starts a new one, never adding to an old one."""
+import argparse
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
+BENCH_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench')
+BENCH = os.path.join(BENCH_DIR, 'bench.py')
+sys.path.insert(0, BENCH_DIR)
 import bench  # noqa: E402  pylint: disable=wrong-import-position
 
 LOG = """[    1.000000] Run /init as init process
 BENCH oracle-before {"zone":"total","n_max":5,"m_min":70}
 BENCH map-before 0 DMA32 4096 FMMU
+BENCH used-before 0 DMA32 4096 0 12 511 -
+BENCH workload-info WORKLOAD built huge=3 unmovable=40
 [    2.000000] some kernel line
 BENCH vmstat-before {"pgmigrate_success": 1}
 BENCH compact {"seconds": 0.250}
@@ -20,6 +28,9 @@ BENCH vmstat-after {"pgmigrate_success": 71}
 BENCH fault 1500 1
 BENCH fault 900000 0
 BENCH score 5.3 42 7
+BENCH oracle-late {"zone":"total","mixed_blocks":9}
+BENCH map-late 0 DMA32 4096 FXMU
+BENCH used-late 0 DMA32 4096 0 5 511 -
 BENCH workload kind=holes kept=10 bad=0
 BENCH status ok
 HARNESS_DONE
@@ -46,12 +57,96 @@ class BenchParseTest(unittest.TestCase):
 		self.assertEqual(r['scores'], [(5.3, 42, 7)])
 		self.assertEqual(r['status'], 'ok')
 		self.assertEqual(r['parse_errors'], [])
+		self.assertEqual(r['used_before'], [{'node': 0, 'zone': 'DMA32', 'start_pfn': 4096,
+						     'used': [0, 12, 511, None]}])
+		self.assertEqual(r['used_late'][0]['used'], [0, 5, 511, None])
+		self.assertEqual(r['used_after'], [])
+		self.assertEqual(r['oracle_late'], [{'zone': 'total', 'mixed_blocks': 9}])
+		self.assertEqual(r['map_late'], ['0 DMA32 4096 FXMU'])
+		self.assertEqual(r['workload_info'], ['WORKLOAD built huge=3 unmovable=40'])
+
+	def test_garbled_used_line_fails_the_run(self):
+		r = parse(LOG.replace('4096 0 12 511 -', '4096 0 x 511 -'))
+		self.assertEqual(len(r['parse_errors']), 1, r)
+		self.assertTrue(r['parse_errors'][0].startswith('bad BENCH used-before line'))
 
 	def test_garbled_line_fails_the_run(self):
 		r = parse(LOG.replace('BENCH score 5.3 42 7', 'BENCH score 5.3  7'))
 		self.assertEqual(len(r['parse_errors']), 1, r)
 		self.assertTrue(r['parse_errors'][0].startswith('bad BENCH score line'), r['parse_errors'])
 		self.assertEqual(r['scores'], [])
+
+
+class BenchRunsFileTest(unittest.TestCase):
+	def setUp(self):
+		self.dir = tempfile.mkdtemp()
+
+	def tearDown(self):
+		shutil.rmtree(self.dir)
+
+	def test_new_dir_gets_an_empty_runs_file(self):
+		out = os.path.join(self.dir, 'new')
+		with bench.open_runs(out) as f:
+			f.write('{}\n')
+		self.assertTrue(os.path.isdir(os.path.join(out, 'logs')))
+		with open(os.path.join(out, 'runs.jsonl'), encoding='utf-8') as f:
+			self.assertEqual(f.read(), '{}\n')
+
+	def test_empty_runs_file_is_started_afresh(self):
+		open(os.path.join(self.dir, 'runs.jsonl'), 'w', encoding='utf-8').close()
+		with bench.open_runs(self.dir) as f:
+			f.write('{"run": 1}\n')
+		with open(os.path.join(self.dir, 'runs.jsonl'), encoding='utf-8') as f:
+			self.assertEqual(f.read(), '{"run": 1}\n')
+
+	def test_old_runs_are_never_added_to(self):
+		path = os.path.join(self.dir, 'runs.jsonl')
+		with open(path, 'w', encoding='utf-8') as f:
+			f.write('{"run": "old"}\n')
+		with self.assertRaises(SystemExit) as cm:
+			bench.open_runs(self.dir)
+		self.assertIn('already holds runs', str(cm.exception.code))
+		with open(path, encoding='utf-8') as f:
+			self.assertEqual(f.read(), '{"run": "old"}\n')
+
+	def test_bench_refuses_an_old_out_dir_before_booting(self):
+		path = os.path.join(self.dir, 'runs.jsonl')
+		with open(path, 'w', encoding='utf-8') as f:
+			f.write('{"run": "old"}\n')
+		missing = os.path.join(self.dir, 'missing')
+		p = subprocess.run([sys.executable, BENCH, '--kernel', f'stock={missing}',
+				    '--initrd', missing, '--out', self.dir, '--runs', '1',
+				    '--workloads', 'thp'],
+				   capture_output=True, text=True, check=False, timeout=120)
+		self.assertNotEqual(p.returncode, 0)
+		self.assertIn('already holds runs', p.stderr)
+		self.assertEqual(os.listdir(os.path.join(self.dir, 'logs')), [])
+		with open(path, encoding='utf-8') as f:
+			self.assertEqual(f.read(), '{"run": "old"}\n')
+
+	def test_boot_failure_is_named(self):
+		# the guest said "status ok", but boot.sh failed (here: results.py
+		# could not judge the log): the run fails with boot.sh's reason
+		fake = os.path.join(self.dir, 'boot.sh')
+		with open(fake, 'w', encoding='utf-8') as f:
+			f.write('while [ "$1" != -l ]; do shift; done\n'
+				'printf "BENCH status ok\\nHARNESS_DONE\\n" > "$2"\n'
+				'echo "results: KUNIT_DIR must name the kernel tree\'s tools/testing/kunit"\n'
+				'exit 1\n')
+		args = argparse.Namespace(out=self.dir, initrd='initrd', cpus=2, timeout=60)
+		os.makedirs(os.path.join(self.dir, 'logs'))
+		saved, bench.BOOT = bench.BOOT, fake
+		try:
+			rec = bench.run_one(args, 'stock', 'bzImage', 'holes', 'holes', '2G', 1)
+		finally:
+			bench.BOOT = saved
+		self.assertEqual(rec['status'], 'ok')
+		self.assertFalse(rec['ok'])
+		self.assertEqual(rec['why'], "boot.sh exit 1: results: KUNIT_DIR must name the kernel tree's "
+				 'tools/testing/kunit')
+
+	def test_mixed_unmovable_is_a_workload(self):
+		self.assertEqual(bench.WORKLOADS['mixed-unmovable'], [('mixed-unmovable', '2G')])
 
 
 if __name__ == '__main__':

@@ -168,12 +168,19 @@ def zoneinfo(start, spanned, free, low, pcp_counts):
 #   289, used_unmovable 513.
 # --ambiguous-free: B6 -> M with 16 used (free_inferred stays 3292).
 #
-# n_max = min(eligible, max(0, (3292 - low - 1024) // 512)):
-#   low  800 ("tight"):   (3292-800-1024)  = 1468 // 512 = 2
-#   low  100 ("roomy"):   (3292-100-1024)  = 2168 // 512 = 4
-#   low 3000 ("starved"): (3292-3000-1024) = -732 -> 0
+# Transient pages: B6's ambiguous page is the only one (B3's slab page and
+# B5's unevictable LRU page are certainly unmovable). B6 is a "maybe" block
+# (16 movable pages); budget = pcp 8 + 7 * 31 * 2 CPUs = 442 admits it:
+# extra 1, used_hist 0, 16, 40, 200 (B0, B6, B2, B1).
+# n_max = min(eligible + extra, (pages free + pcp + self) // 512), whatever
+# the watermarks (neither low, min nor the gap bounds compact_memory):
+#   pages free 3292 (the layout's): 3300 // 512 = 6 -> n_max 4, m_min 256
+#   pages free 1016 ("tight"):      1024 // 512 = 2 -> n_max 2, m_min 16
+#   pages free 1015:                1023 // 512 = 1 -> n_max 1, m_min 0
+#   pages free 1015, self 1 page:   1024 // 512 = 2
 START, SPANNED, FREE = 4096, 4096, 3292
-TIGHT, ROOMY, STARVED = 800, 100, 3000
+TIGHT = 1016
+LOW = 800
 PCP = (3, 5)		# two CPUs: pcp = 3 + 5 = 8
 
 
@@ -307,6 +314,53 @@ def probe_layout():
 	return lay
 
 
+# The transient layout: zone DMA32, start_pfn 8192, nine blocks. "offlru"
+# pages are anon and mapped but off the LRU (as in a per-CPU folio batch).
+#   blk    contents                                  class  transient  mov
+#   T0-T3  free (4 x 512)                            F      -          0
+#   M      400 anon, 112 free                        M      -          400
+#   T1     100 offlru, 300 anon, 112 free            X      100        300
+#   T2     200 offlru, 50 anon, 262 free             X      200        50
+#   T3     300 offlru, 10 anon, 202 free             X      300        10
+#   S      1 slab, 5 offlru, 5 anon, 501 free        X      (certain)  5
+# Free pages: 2048 + 112 + 112 + 262 + 202 + 501 = 3237.
+# One CPU, pcp 0: budget 217 admits T1 (100; 100 + 200 > 217): extra 1,
+#   and the histogram takes the maybe block with the fewest movable pages,
+#   T3 (10), not T1: candidates 0 x4, 10, 400; by_free 3237 // 512 = 6:
+#   n_max 6, m_min 410.
+# Two CPUs, pcp 8: budget 442 admits T1 and T2 (300; + 300 > 442): extra 2,
+#   histogram + T3 (10) + T2 (50); by_free 3245 // 512 = 6: n_max 6,
+#   m_min 0 x4 + 10 + 50 = 60 (taking the admitted T1 and T2: 350).
+T_START = 8192
+F_OFFLRU = F_ANON & ~bits(LRU)
+
+
+def transient_layout():
+	lay = Layout(T_START + 9 * 512, T_START, 9 * 512)
+	lay.put(0, F_NOPAGE, n=T_START)
+	b = [T_START + 512 * i for i in range(9)]
+	for i in range(4):
+		lay.free_range(b[i], b[i] + 512)
+	lay.put(b[4], F_ANON, 1, n=400)
+	lay.free_range(b[4] + 400, b[4] + 512)
+	for blk, (trans, mov) in zip(b[5:8], ((100, 300), (200, 50), (300, 10))):
+		lay.put(blk, F_OFFLRU, 1, n=trans)
+		lay.put(blk + trans, F_ANON, 1, n=mov)
+		lay.free_range(blk + trans + mov, blk + 512)
+	lay.put(b[8], F_SLAB)
+	lay.put(b[8] + 1, F_OFFLRU, 1, n=5)
+	lay.put(b[8] + 6, F_ANON, 1, n=5)
+	lay.free_range(b[8] + 11, b[8] + 512)
+	return lay
+
+
+def status(rss_anon_kb, pte_kb):
+	"""/proc/self/status, trimmed, as 6.12 writes it."""
+	return ('Name:\toracle\nVmRSS:\t    %d kB\nRssAnon:\t    %d kB\n'
+		'RssFile:\t     812 kB\nVmPTE:\t      %d kB\nThreads:\t1\n'
+		% (rss_anon_kb + 812, rss_anon_kb, pte_kb))
+
+
 class OracleTest(unittest.TestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -328,17 +382,22 @@ class OracleTest(unittest.TestCase):
 	def tearDown(self):
 		shutil.rmtree(self.root)
 
-	def fake(self, lay, free, low, unevictable=0, pcp=PCP):
+	def fake(self, lay, free, low=LOW, unevictable=0, pcp=PCP, self_kb=(0, 0)):
 		lay.write(self.root)
 		with open(os.path.join(self.root, 'proc/zoneinfo'), 'w', encoding='utf-8') as f:
 			f.write(zoneinfo(lay.start, lay.spanned, free, low, pcp))
+		os.makedirs(os.path.join(self.root, 'proc/self'), exist_ok=True)
+		with open(os.path.join(self.root, 'proc/self/status'), 'w', encoding='utf-8') as f:
+			f.write(status(*self_kb))
 		with open(os.path.join(self.root, 'proc/sys/vm/compact_unevictable_allowed'),
 			  'w', encoding='utf-8') as f:
 			f.write('%d\n' % unevictable)
 
 	def run_oracle(self, *args, ok=True):
 		mapfile = os.path.join(self.root, 'map')
-		p = subprocess.run([self.oracle, '--root', self.root, '--map', mapfile, *args],
+		usedfile = os.path.join(self.root, 'used')
+		p = subprocess.run([self.oracle, '--root', self.root, '--map', mapfile,
+				    '--used', usedfile, *args],
 				   capture_output=True, text=True, check=False)
 		if not ok:
 			return p
@@ -350,6 +409,12 @@ class OracleTest(unittest.TestCase):
 		self.assertEqual(len(maps), 1)
 		node, zone, start, classes = maps[0].split()
 		self.assertEqual((node, zone, int(start)), ('0', 'DMA32', lines[0]['start_pfn']))
+		with open(usedfile, encoding='utf-8') as f:
+			used = f.read().splitlines()
+		self.assertEqual(len(used), 1)
+		self.assertEqual(used[0].split()[:3], [node, zone, start])
+		self.used = used[0].split()[3:]
+		self.assertEqual(len(self.used), len(classes))
 		return lines[0], lines[1], classes
 
 	def check(self, z, classes, want_classes, eligible, n_max, m_min):
@@ -358,74 +423,103 @@ class OracleTest(unittest.TestCase):
 		self.assertEqual(z['n_max'], n_max)
 		self.assertEqual(z['m_min'], m_min)
 
-	def test_default_limited_by_eligible(self):
-		# roomy: free allows 4 blocks, only B0, B1, B2 are eligible:
-		# n_max 3, m_min = 0 + 40 + 200 = 240
-		self.fake(main_layout(), FREE, ROOMY)
+	def test_default_layout(self):
+		# pages free 3292: by_free 6; eligible B0, B1, B2 and the maybe
+		# block B6: n_max 4, m_min = 0 + 16 + 40 + 200 = 256
+		self.fake(main_layout(), FREE)
 		z, tot, classes = self.run_oracle()
-		self.check(z, classes, 'FMMXUXXH', 3, 3, 240)
+		self.check(z, classes, 'FMMXUXXH', 3, 4, 256)
 		want = {'node': 0, 'start_pfn': 4096, 'end_pfn': 8192, 'blocks': 8,
 			'free_blocks': 1, 'movable_blocks': 2, 'unmovable_blocks': 1,
 			'mixed_blocks': 3, 'hole_blocks': 1, 'used_movable': 288,
 			'used_unmovable': 514, 'free_inferred': 3292,
 			'pages_free_before': 3292, 'pages_free_after': 3292,
-			'low': ROOMY, 'gap': 1024, 'pcp': 8, 'ambiguous': 1,
-			'hole_pages': 1, 'buddy_tails': 'unmarked'}
+			'min': LOW * 4 // 5, 'low': LOW, 'pcp': 8, 'ncpu': 2, 'ambiguous': 1,
+			'offlru': 0, 'budget': 8 + 7 * 31 * 2, 'extra': 1, 'self': 0,
+			'by_free': 6, 'hole_pages': 1, 'buddy_tails': 'unmarked',
+			'used_hist': [[0, 1], [16, 1], [40, 1], [200, 1]]}
 		self.assertEqual({k: z[k] for k in want}, want)
+		self.assertNotIn('gap', z)
+		# movable pages per block, '-' for the hole block
+		self.assertEqual(self.used, ['0', '200', '40', '8', '0', '24', '16', '-'])
 		# one zone: the totals are its figures
 		self.assertIsNone(tot['node'])
 		self.assertEqual({k: tot[k] for k in want if k != 'node'},
 				 {k: want[k] for k in want if k != 'node'})
-		self.assertEqual((tot['n_max'], tot['m_min'], tot['eligible']), (3, 240, 3))
+		self.assertEqual((tot['n_max'], tot['m_min'], tot['eligible']), (4, 256, 3))
 
-	def test_default_limited_by_free_memory(self):
-		# tight: free allows 2 of the 3 eligible blocks; the emptiest two
-		# are B0 (0) and B2 (40): m_min 40 (fullest first: 200+40 = 240;
-		# pfn order: B0+B1 = 200)
-		self.fake(main_layout(), FREE, TIGHT)
-		z, _, classes = self.run_oracle()
-		self.check(z, classes, 'FMMXUXXH', 3, 2, 40)
-
-	def test_no_room_above_watermark(self):
-		# starved: 3292 - 3000 - 1024 < 0 -> n_max 0, m_min 0
-		self.fake(main_layout(), FREE, STARVED)
-		z, _, classes = self.run_oracle()
-		self.check(z, classes, 'FMMXUXXH', 3, 0, 0)
+	def test_limit_is_free_memory_not_watermarks(self):
+		# (pages free, pcp, self kB (RssAnon, VmPTE), low) -> n_max, m_min;
+		# the low (and min) watermark changes nothing
+		cases = [((TIGHT, PCP, (0, 0), LOW), (2, 16)),
+			 ((TIGHT, PCP, (0, 0), 0), (2, 16)),
+			 ((TIGHT, PCP, (0, 0), 3000), (2, 16)),
+			 ((FREE, PCP, (0, 0), 3000), (4, 256)),
+			 ((TIGHT - 1, PCP, (0, 0), LOW), (1, 0)),
+			 ((TIGHT - 1, PCP, (4, 0), LOW), (2, 16)),
+			 ((TIGHT - 1, PCP, (0, 4), LOW), (2, 16)),
+			 ((TIGHT, (0, 0), (0, 0), LOW), (1, 0))]
+		for (free, pcp, self_kb, low), (n_max, m_min) in cases:
+			with self.subTest(free=free, pcp=pcp, self_kb=self_kb, low=low):
+				self.fake(main_layout(), free, low, pcp=pcp, self_kb=self_kb)
+				z, _, classes = self.run_oracle()
+				self.check(z, classes, 'FMMXUXXH', 3, n_max, m_min)
+				self.assertEqual(z['by_free'], (free + sum(pcp) + sum(self_kb) // 4) // 512)
 
 	def test_unevictable_allowed(self):
-		# sysctl 1: B5 (25 used) is eligible: 4 blocks, 0, 200, 40, 25;
-		# tight n_max 2 -> B0 + B5 = 0 + 25 = 25
-		self.fake(main_layout(), FREE, TIGHT, unevictable=1)
+		# sysctl 1: B5 (25 used) is eligible: 0, 200, 40, 25 and B6's 16;
+		# n_max 5 (by_free 6), m_min 281; tight: 2 -> 0 + 16
+		self.fake(main_layout(), FREE, unevictable=1)
 		z, _, classes = self.run_oracle()
-		self.check(z, classes, 'FMMXUMXH', 4, 2, 25)
+		self.check(z, classes, 'FMMXUMXH', 4, 5, 281)
 		self.assertEqual((z['used_movable'], z['used_unmovable']), (289, 513))
+		self.assertEqual(self.used[5], '25')
+		self.fake(main_layout(), TIGHT, unevictable=1)
+		z, _, classes = self.run_oracle()
+		self.check(z, classes, 'FMMXUMXH', 4, 2, 16)
 		# --unevictable 0 overrides the sysctl: back to the default figures
+		self.fake(main_layout(), FREE, unevictable=1)
 		z, _, classes = self.run_oracle('--unevictable', '0')
-		self.check(z, classes, 'FMMXUXXH', 3, 2, 40)
+		self.check(z, classes, 'FMMXUXXH', 3, 4, 256)
 
 	def test_unevictable_option_overrides_sysctl(self):
-		self.fake(main_layout(), FREE, TIGHT, unevictable=0)
+		self.fake(main_layout(), FREE, unevictable=0)
 		z, _, classes = self.run_oracle('--unevictable', '1')
-		self.check(z, classes, 'FMMXUMXH', 4, 2, 25)
+		self.check(z, classes, 'FMMXUMXH', 4, 5, 281)
 
 	def test_ambiguous_free(self):
-		# B6's flagless page counts as free: B6 (16 used) is eligible;
-		# 4 blocks, 0, 200, 40, 16; tight n_max 2 -> 0 + 16 = 16
-		self.fake(main_layout(), FREE, TIGHT)
+		# B6's flagless page counts as free: B6 (16 used) is eligible, no
+		# maybe block left: 0, 200, 40, 16
+		self.fake(main_layout(), FREE)
+		z, _, classes = self.run_oracle('--ambiguous-free')
+		self.check(z, classes, 'FMMXUXMH', 4, 4, 256)
+		self.assertEqual(z['extra'], 0)
+		self.assertEqual((z['free_inferred'], z['ambiguous'], z['pcp']), (3292, 1, 8))
+		self.fake(main_layout(), TIGHT)
 		z, _, classes = self.run_oracle('--ambiguous-free')
 		self.check(z, classes, 'FMMXUXMH', 4, 2, 16)
-		self.assertEqual((z['free_inferred'], z['ambiguous'], z['pcp']), (3292, 1, 8))
 
-	def test_both_optimistic_limited_by_free_memory(self):
-		# sysctl 1 and --ambiguous-free: 5 eligible (0, 200, 40, 25, 16);
-		# roomy n_max = min(5, 4) = 4 -> 0 + 16 + 25 + 40 = 81
-		self.fake(main_layout(), FREE, ROOMY, unevictable=1)
+	def test_both_optimistic(self):
+		# sysctl 1 and --ambiguous-free: 5 eligible (0, 200, 40, 25, 16)
+		self.fake(main_layout(), FREE, unevictable=1)
 		z, _, classes = self.run_oracle('--ambiguous-free')
-		self.check(z, classes, 'FMMXUMMH', 5, 4, 81)
+		self.check(z, classes, 'FMMXUMMH', 5, 5, 281)
+
+	def test_transient_budget(self):
+		# see the transient layout's table
+		for pcp, extra, hist, m_min in (((0,), 1, [[0, 4], [10, 1], [400, 1]], 410),
+						(PCP, 2, [[0, 4], [10, 1], [50, 1], [400, 1]], 60)):
+			with self.subTest(pcp=pcp):
+				self.fake(transient_layout(), 3237, pcp=pcp)
+				z, _, classes = self.run_oracle()
+				self.check(z, classes, 'FFFFMXXXX', 5, 6, m_min)
+				self.assertEqual((z['offlru'], z['budget'], z['extra'], z['used_hist']),
+						 (605, sum(pcp) + 7 * 31 * len(pcp), extra, hist))
+				self.assertEqual(self.used, ['0', '0', '0', '0', '400', '300', '50', '10', '5'])
 
 	def test_marked_tails_and_partial_blocks(self):
-		# see the marked layout's diagram; pages free 517, low 0:
-		# 517 - 0 - 1024 < 0 -> n_max 0
+		# see the marked layout's diagram; pages free 517, pcp 8: by_free
+		# 1; the X block holds only ambiguous pages besides movable ones
 		self.fake(marked_layout(), 517, 0)
 		z, _, classes = self.run_oracle()
 		self.assertEqual(classes, 'HFXH')
@@ -433,9 +527,10 @@ class OracleTest(unittest.TestCase):
 			'free_blocks': 1, 'eligible': 1, 'movable_blocks': 0,
 			'mixed_blocks': 1, 'hole_blocks': 2, 'free_inferred': 517,
 			'ambiguous': 3, 'used_movable': 580, 'used_unmovable': 24,
-			'hole_pages': 0, 'n_max': 0, 'm_min': 0,
-			'buddy_tails': 'marked'}
+			'hole_pages': 0, 'extra': 1, 'by_free': 1, 'n_max': 1, 'm_min': 0,
+			'buddy_tails': 'marked', 'used_hist': [[0, 1], [504, 1]]}
 		self.assertEqual({k: z[k] for k in want}, want)
+		self.assertEqual(self.used, ['-', '0', '504', '-'])
 		# the head-only reading, forced: 1541 over-counted as free
 		z, _, classes = self.run_oracle('--buddy-tails', 'unmarked')
 		self.assertEqual(classes, 'HFXH')
@@ -443,15 +538,15 @@ class OracleTest(unittest.TestCase):
 				  z['buddy_tails']), (518, 2, 1, 'unmarked'))
 
 	def test_movable_definition(self):
-		# see the probe layout's table
+		# see the probe layout's table; probes 11 and 12 are offlru
 		for sysctl, want in ((0, 'MMMUUUUUUUUUU'), (1, 'MMMUUUUUUMMUU')):
 			with self.subTest(compact_unevictable_allowed=sysctl):
 				self.fake(probe_layout(), 13 * 511, 0, unevictable=sysctl)
 				z, _, classes = self.run_oracle('--ambiguous-free')
 				self.assertEqual(classes, want)
 				movable = want.count('M')
-				self.assertEqual((z['used_movable'], z['used_unmovable'], z['ambiguous']),
-						 (movable, 13 - movable, 0))
+				self.assertEqual((z['used_movable'], z['used_unmovable'], z['ambiguous'],
+						  z['offlru']), (movable, 13 - movable, 0, 2))
 				self.assertEqual(z['free_inferred'], 13 * 511)
 
 	def test_missing_kpageflags(self):
@@ -463,16 +558,23 @@ class OracleTest(unittest.TestCase):
 		self.assertIn('No such file', p.stderr)
 		self.assertEqual(p.stdout, '')
 
+	def test_missing_self_status(self):
+		self.fake(main_layout(), FREE)
+		os.unlink(os.path.join(self.root, 'proc/self/status'))
+		p = self.run_oracle(ok=False)
+		self.assertNotEqual(p.returncode, 0)
+		self.assertIn('status', p.stderr)
+
 	def test_bad_zoneinfo(self):
 		self.fake(main_layout(), FREE, TIGHT)
 		with open(os.path.join(self.root, 'proc/zoneinfo'), 'w', encoding='utf-8') as f:
-			f.write(zoneinfo(START, SPANNED, FREE, TIGHT, PCP).replace('low      800', 'low      x'))
+			f.write(zoneinfo(START, SPANNED, FREE, TIGHT, PCP).replace('low      1016', 'low      x'))
 		p = self.run_oracle(ok=False)
 		self.assertNotEqual(p.returncode, 0)
 		self.assertIn('zoneinfo', p.stderr)
 
 	def test_missing_sysctl_needs_option(self):
-		self.fake(main_layout(), FREE, TIGHT)
+		self.fake(main_layout(), TIGHT)
 		os.unlink(os.path.join(self.root, 'proc/sys/vm/compact_unevictable_allowed'))
 		p = self.run_oracle(ok=False)
 		self.assertNotEqual(p.returncode, 0)
