@@ -593,14 +593,33 @@ static void ct_expect_given_back(struct kunit *test, struct ct_layout *l,
 			    "every isolated kept page was moved or put back");
 }
 
-static enum compact_result ct_compact_zone_manually(struct zone *zone)
+/* A manual run over @zone; *@cc keeps its cursor and statistics. */
+static enum compact_result ct_compact_zone_manually(struct zone *zone,
+						   struct compact_control *cc)
 {
-	struct compact_control cc = {
+	*cc = (struct compact_control) {
 		.req = whole_zone_request(zone, COMPACT_REASON_MANUAL),
 	};
-
 	lru_add_drain_all();
-	return compact_zone(&cc, NULL);
+	return compact_zone(cc, NULL);
+}
+
+/*
+ * Each scanner looks at a pfn at most once in a run: what it counts as
+ * scanned fits in the stretch it crossed, from the zone's end down to the
+ * free scanner's last block, and from the zone's start up to the migrate
+ * scanner's position.  A scanner that starts a block over on every call
+ * counts pfns twice.
+ */
+static void ct_expect_each_pfn_once(struct kunit *test, struct zone *zone,
+				    const struct compact_control *cc)
+{
+	KUNIT_EXPECT_LE_MSG(test, cc->stats.free_scanned,
+			    zone_end_pfn(zone) - cc->cur.free_pfn,
+			    "free scanner: free_scanned counts pfns visited twice");
+	KUNIT_EXPECT_LE_MSG(test, cc->stats.migrate_scanned,
+			    cc->cur.migrate_pfn - zone->zone_start_pfn,
+			    "migrate scanner: migrate_scanned counts pfns visited twice");
 }
 
 /* ===================================================================== */
@@ -616,6 +635,7 @@ static void compaction_live_frees_fragmented_blocks(struct kunit *test)
 	static struct ct_layout l;
 	unsigned long before, after, intact;
 	unsigned int freed, freed_first;
+	struct compact_control cc;
 	enum compact_result res;
 	struct ct_end end;
 
@@ -627,7 +647,7 @@ static void compaction_live_frees_fragmented_blocks(struct kunit *test)
 	freed_first = ct_blocks_freed(&l);
 	before = ct_free_blocks(l.zone);
 
-	res = ct_compact_zone_manually(l.zone);
+	res = ct_compact_zone_manually(l.zone, &cc);
 	/* Pages freed on per-CPU lists have not merged yet. */
 	drain_all_pages(l.zone);
 
@@ -648,6 +668,7 @@ static void compaction_live_frees_fragmented_blocks(struct kunit *test)
 	/* Moving pages other than ours may free more blocks of the zone. */
 	KUNIT_EXPECT_GE(test, after, before + CT_NR_BLOCKS);
 	KUNIT_EXPECT_EQ(test, intact, l.nr);
+	ct_expect_each_pfn_once(test, l.zone, &cc);
 	ct_expect_given_back(test, &l, &end);
 }
 
@@ -659,6 +680,7 @@ static void compaction_live_failed_page_goes_back(struct kunit *test)
 {
 	static struct ct_layout l;
 	unsigned long intact;
+	struct compact_control cc;
 	bool isolated, stayed;
 	enum compact_result res;
 	struct page *refused;
@@ -674,7 +696,7 @@ static void compaction_live_failed_page_goes_back(struct kunit *test)
 	l.refuse = CT_NR_BLOCKS / 2 * CT_PER_BLOCK + CT_PER_BLOCK / 2;
 	refused = l.page[l.refuse];
 
-	res = ct_compact_zone_manually(l.zone);
+	res = ct_compact_zone_manually(l.zone, &cc);
 	drain_all_pages(l.zone);
 
 	freed = ct_blocks_freed(&l);
@@ -695,6 +717,7 @@ static void compaction_live_failed_page_goes_back(struct kunit *test)
 	KUNIT_EXPECT_FALSE_MSG(test, isolated, "the refused page is still isolated");
 	KUNIT_EXPECT_TRUE(test, stayed);
 	KUNIT_EXPECT_EQ(test, intact, l.nr);
+	ct_expect_each_pfn_once(test, l.zone, &cc);
 	ct_expect_given_back(test, &l, &end);
 }
 
