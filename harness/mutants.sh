@@ -21,6 +21,8 @@
 # unrelated failure.
 #
 # The initramfs must exist (make initramfs); mutants change only the kernel.
+# A broken engine may hang a guest: each run is cut at MUTANT_TIMEOUT
+# seconds (default 400; a good run takes under two minutes).
 # Writes RESULTSDIR/mutant-NAME.log (console) and .json (the judge's counts),
 # and RESULTSDIR/mutants.json: {"passed": caught, "failed": survived, ...}.
 set -uo pipefail
@@ -62,7 +64,7 @@ for name in "${names[@]}"; do
 	fi
 	if harness/boot.sh -k "$kernel" -i "$initrd" -l "$out/mutant-$name.log" \
 		-j "$out/mutant-$name.json" -m "${MEM:-1G}" -c "${CPUS:-2}" \
-		-n "${NUMA:-2}" -t "${TIMEOUT:-900}" -M check -K -W "${ours[@]}" \
+		-n "${NUMA:-2}" -t "${MUTANT_TIMEOUT:-400}" -M check -K -W "${ours[@]}" \
 		> "$out/mutant-$name.judge" 2>&1; then
 		echo "mutants: $name: SURVIVED - every test passed on the broken engine"
 		survived=$((survived + 1))

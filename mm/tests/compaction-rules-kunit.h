@@ -207,10 +207,67 @@ static void compaction_rules_failed_block_revisited(struct kunit *test)
 	__free_page(page);
 }
 
+/*
+ * The free scanner resumes inside a pageblock where it stopped: a refill
+ * that needs more pages goes on from cursor.free_next and never looks at a
+ * pfn twice.  The block is one of our own, all free but its first page:
+ *
+ *   block B   [K ffff ffff ... ffff]   K = kept, f = free
+ *              ^B    ^B+32 (first refill stops here, 31 pages taken)
+ *
+ * A scanner that starts the block over on every call takes no page twice
+ * (taken pages are no longer free) but counts B..B+31 again: the run's
+ * free_scanned then exceeds the pfns it crossed.
+ */
+static void compaction_rules_free_scanner_resumes(struct kunit *test)
+{
+	struct compact_control cc = { };
+	struct cpol_span span;
+	struct page *head;
+	unsigned long b, i, first;
+
+	head = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | __GFP_NORETRY,
+			   pageblock_order);
+	if (!head)
+		kunit_skip(test, "no free pageblock");
+	split_page(head, pageblock_order);
+	for (i = 1; i < pageblock_nr_pages; i++)
+		__free_page(head + i);
+	/* Freed pages wait on per-CPU lists: give them to the buddy. */
+	drain_all_pages(page_zone(head));
+
+	b = page_to_pfn(head);
+	cc.req = whole_zone_request(page_zone(head), COMPACT_REASON_MANUAL);
+	cc.req.flags |= COMPACT_F_NO_SET_SKIP;
+	span = zone_span(cc.req.zone);
+	INIT_LIST_HEAD(&cc.migratepages);
+	free_lists_init(&cc);
+	cc.cur.migrate_pfn = span.start;
+	cc.cur.free_pfn = b;
+	cc.cur.free_next = b;
+
+	cc.nr_migratepages = 1;
+	free_scanner_refill(&cc, 0);
+	first = cc.nr_freepages;
+	KUNIT_EXPECT_EQ(test, cc.cur.free_pfn, b);
+	KUNIT_EXPECT_GT(test, cc.cur.free_next, b);
+	cc.nr_migratepages = first + 8;
+	free_scanner_refill(&cc, 0);
+	KUNIT_EXPECT_GE(test, cc.nr_freepages, first + 8);
+	KUNIT_EXPECT_EQ(test, cc.cur.free_pfn, b);
+	KUNIT_EXPECT_EQ_MSG(test, cc.stats.free_scanned, cc.cur.free_next - b,
+			    "free scanner: pfns of block 0x%lx visited twice", b);
+
+	cc.nr_migratepages = 0;
+	free_lists_release(&cc);
+	__free_page(head);
+}
+
 static struct kunit_case compaction_rules_cases[] = {
 	KUNIT_CASE(compaction_rules_nonblocking_isolation),
 	KUNIT_CASE(compaction_rules_sweep_stops),
 	KUNIT_CASE(compaction_rules_failed_block_revisited),
+	KUNIT_CASE(compaction_rules_free_scanner_resumes),
 	{}
 };
 
