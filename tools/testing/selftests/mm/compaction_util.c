@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Helpers shared by the compaction selftests (compaction_fragment,
- * compaction_integrity, compaction_knobs, compaction_thp); the header says
- * what each does.
+ * Helpers shared by the compaction selftests (compaction_events,
+ * compaction_fragment, compaction_integrity, compaction_knobs,
+ * compaction_proactive, compaction_thp); the header says what each does.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -154,6 +154,21 @@ int knobs_restore(void)
 	return failed;
 }
 
+int knob_set(const char *path, const char *val)
+{
+	int ret = knob_save(path);
+
+	return ret ? ret : knob_write(path, val);
+}
+
+bool knob_selected(const char *path, const char *word)
+{
+	char buf[128], want[64];
+
+	snprintf(want, sizeof(want), "[%s]", word);
+	return !knob_read(path, buf, sizeof(buf)) && strstr(buf, want);
+}
+
 /* === Counters === */
 
 long meminfo_kb(const char *field)
@@ -194,6 +209,28 @@ int vmstat_get(const char *name, unsigned long *val)
 	}
 	fclose(f);
 	return ret;
+}
+
+int vmstat_read(const char *const *names, unsigned long *val, int n)
+{
+	char key[64];
+	unsigned long v;
+	int i, missing = n;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (missing && fscanf(f, "%63s %lu", key, &v) == 2) {
+		for (i = 0; i < n; i++) {
+			if (strcmp(key, names[i]))
+				continue;
+			val[i] = v;
+			missing--;
+			break;	/* /proc/vmstat names each counter once */
+		}
+	}
+	fclose(f);
+	return missing;
 }
 
 long free_2m_blocks(bool skip_dma)

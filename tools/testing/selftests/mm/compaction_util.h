@@ -60,6 +60,10 @@ int knob_read_long(const char *path, long *val);
 int knob_save(const char *path);
 /* Write every saved value back; the number that could not be restored. */
 int knobs_restore(void);
+/* knob_save(@path), then knob_write(@path, @val): 0 or -errno. */
+int knob_set(const char *path, const char *val);
+/* Is @word the selected one ("[word]") of a selector file such as THP's? */
+bool knob_selected(const char *path, const char *word);
 
 /* === Counters === */
 
@@ -67,6 +71,11 @@ int knobs_restore(void);
 long meminfo_kb(const char *field);
 /* A /proc/vmstat counter: 0, or -1 if it is not there. */
 int vmstat_get(const char *name, unsigned long *val);
+/*
+ * @n /proc/vmstat counters in one pass: @val[i] for @names[i].  The number
+ * of names not found (their values are left as they were), or -1.
+ */
+int vmstat_read(const char *const *names, unsigned long *val, int n);
 /*
  * Free memory in whole 2 MiB blocks: sum over zones of n(order) * 2^(order-9)
  * for every order >= 9 in /proc/buddyinfo; zones named DMA are left out when
