@@ -372,7 +372,7 @@ static int inst_make(char *missing, size_t size)
 }
 
 /* Empty the buffer and start recording. */
-static void trace_start(void)
+static void ev_trace_start(void)
 {
 	char path[256];
 	int fd;
@@ -386,7 +386,7 @@ static void trace_start(void)
 		ksft_exit_fail_msg("cannot start the trace\n");
 }
 
-static void trace_stop(void)
+static void ev_trace_stop(void)
 {
 	if (inst_write("tracing_on", "0"))
 		ksft_exit_fail_msg("cannot stop the trace\n");
@@ -664,13 +664,13 @@ static void one_line(struct trace_sum *t, const char *line, enum whose whose)
 }
 
 /* Stop recording and read the whole trace. */
-static void trace_read(struct trace_sum *t, enum whose whose)
+static void ev_trace_read(struct trace_sum *t, enum whose whose)
 {
 	char path[256], line[1024];
 	FILE *f;
 	int i;
 
-	trace_stop();
+	ev_trace_stop();
 	memset(t, 0, sizeof(*t));
 	t->in_buffer = -1;
 	t->written = -1;
@@ -912,7 +912,7 @@ static void phase_quiet(void)
 	char buf[512];
 
 	sleep(1);		/* kcompactd sees proactiveness 0 and sleeps */
-	trace_start();
+	ev_trace_start();
 	snap(&a);
 #ifdef BREAK_QUIET_NOISE
 	set_knob(VM_PROACTIVENESS, "100");
@@ -923,7 +923,7 @@ static void phase_quiet(void)
 	usleep(QUIET_S * 1e6);
 #endif
 	snap(&b);
-	trace_read(&t, MINE);
+	ev_trace_read(&t, MINE);
 	moved_list(&a, &b, ALL_V & ~(1U << V_MIGRATED), buf, sizeof(buf));
 	ksft_test_result(!strcmp(buf, " none"),
 			 "quiet %.0f s, proactiveness 0: compaction counters moved:%s\n",
@@ -954,7 +954,7 @@ static void phase_direct(void)
 #ifdef BREAK_DEFRAG_NEVER
 	set_knob(THP_DEFRAG, "never");
 #endif
-	trace_start();
+	ev_trace_start();
 	snap(&a);
 	/*
 	 * Faults bound to each node in turn, on until one compacted with
@@ -981,7 +981,7 @@ static void phase_direct(void)
 		madvise(mem, max * BLOCK_2M, MADV_NOHUGEPAGE);	/* for khugepaged */
 	}
 	snap(&b);
-	trace_read(&t, MINE);
+	ev_trace_read(&t, MINE);
 	ksft_print_msg("direct:%s\n", done);
 	stall = moved(&a, &b, V_STALL);
 	sf = moved(&a, &b, V_SUCCESS) + moved(&a, &b, V_FAIL);
@@ -1055,7 +1055,7 @@ static void phase_kcompactd(void)
 		ksft_exit_fail_msg("malloc\n");
 	memset(buf, 0x5a, PIPE_BYTES);
 	set_knob(THP_DEFRAG, "defer");
-	trace_start();
+	ev_trace_start();
 	snap(&a);
 	t0 = now_s();
 #ifdef BREAK_NO_WAKE
@@ -1090,7 +1090,7 @@ static void phase_kcompactd(void)
 	}
 	kcompactd_settle(WAKE_WAIT_S);
 	snap(&b);
-	trace_read(&t, KCOMPACTD);
+	ev_trace_read(&t, KCOMPACTD);
 	madvise(mem, KCD_FAULTS * BLOCK_2M, MADV_NOHUGEPAGE);	/* for khugepaged */
 	for (i = 0; i < npipes; i++) {
 		close(fds[i][0]);
@@ -1136,7 +1136,7 @@ static void phase_defer(void)
 #endif
 	mem = new_region((DEFER_FAULTS + 1) * BLOCK_2M, MADV_HUGEPAGE);
 	set_knob(THP_DEFRAG, "always");
-	trace_start();
+	ev_trace_start();
 	snap(&a);
 	/*
 	 * Until a fault falls back although compaction ran in its window (a
@@ -1157,7 +1157,7 @@ static void phase_defer(void)
 	if (fell >= 0)		/* one more: held back */
 		fault_huge(mem + i++ * BLOCK_2M);
 	snap(&b);
-	trace_read(&t, MINE);
+	ev_trace_read(&t, MINE);
 	madvise(mem, (DEFER_FAULTS + 1) * BLOCK_2M, MADV_NOHUGEPAGE);	/* for khugepaged */
 	ksft_print_msg("deferral: %ld more filler huge pages; %d faults, %d fell back without compacting, fault %d after compacting\n",
 		       refilled, i, held_back, fell);
@@ -1226,7 +1226,7 @@ static void phase_manual(void)
 	(void)path;
 #endif
 	kcompactd_settle(WAKE_WAIT_S);
-	trace_start();
+	ev_trace_start();
 	snap(&a);
 #ifdef BREAK_EXTRA_MIGRATE
 	extra_migrate();
@@ -1235,7 +1235,7 @@ static void phase_manual(void)
 	ret = knob_write(target, "1");
 	t0 = now_s() - t0;
 	snap(&b);
-	trace_read(&t, MINE);
+	ev_trace_read(&t, MINE);
 	if (ret)
 		ksft_print_msg("writing 1 to %s: %s\n", target, strerror(-ret));
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers shared by the compaction selftests (compaction_events,
- * compaction_fragment, compaction_integrity, compaction_knobs,
- * compaction_proactive, compaction_thp); the header says what each does.
+ * compaction_fragment, compaction_integrity, compaction_kinds, compaction_knobs,
+ * compaction_proactive, compaction_suitability, compaction_thp); the
+ * header says what each does.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,7 +80,7 @@ int knob_read_long(const char *path, long *val)
 	return 0;
 }
 
-#define MAX_SAVED 16
+#define MAX_SAVED 32
 
 /* The values knobs_restore() writes back; plain arrays, for the signal handler. */
 static struct {
@@ -89,6 +92,7 @@ static int nr_saved;
 static void restore_on_signal(int sig)
 {
 	knobs_restore();
+	trace_stop();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -163,7 +167,7 @@ int knob_set(const char *path, const char *val)
 
 bool knob_selected(const char *path, const char *word)
 {
-	char buf[128], want[64];
+	char buf[256], want[64];
 
 	snprintf(want, sizeof(want), "[%s]", word);
 	return !knob_read(path, buf, sizeof(buf)) && strstr(buf, want);
@@ -416,4 +420,273 @@ int page_frames(const void *addr, unsigned long npages, uint64_t *pfn)
 	for (i = 0; i < npages; i++)
 		pfn[i] = (pfn[i] & PM_PRESENT) ? (pfn[i] & PM_PFN_MASK) : 0;
 	return 0;
+}
+
+int page_flags(const uint64_t *pfn, unsigned long n, uint64_t *flags)
+{
+	unsigned long i, run;
+	int fd, err;
+
+	fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < n; i += run) {
+		ssize_t want, got;
+
+		if (!pfn[i]) {
+			flags[i] = 0;
+			run = 1;
+			continue;
+		}
+		/* one read for a run of consecutive frames */
+		for (run = 1; i + run < n && pfn[i + run] == pfn[i] + run; run++)
+			;
+		want = run * sizeof(*flags);
+		got = pread(fd, &flags[i], want, pfn[i] * sizeof(*flags));
+		if (got != want) {
+			err = got < 0 ? errno : EIO;
+			close(fd);
+			return -err;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+#define KPF_HEAD_BIT	15	/* KPF_COMPOUND_HEAD */
+#define KPF_TAIL_BIT	16	/* KPF_COMPOUND_TAIL */
+
+int is_whole_folio(uint64_t pfn, unsigned long npages)
+{
+	uint64_t *pfns, *flags;
+	unsigned long i;
+	int ret = 1;
+
+	if (!pfn || pfn % npages)
+		return 0;
+	pfns = calloc(npages + 1, sizeof(*pfns));
+	flags = calloc(npages + 1, sizeof(*flags));
+	if (!pfns || !flags) {
+		free(pfns);
+		free(flags);
+		return -ENOMEM;
+	}
+	for (i = 0; i <= npages; i++)
+		pfns[i] = pfn + i;
+	if (page_flags(pfns, npages, flags)) {
+		ret = -EIO;
+		goto out;
+	}
+	/* the frame after may be past the end of memory: then it is no tail */
+	if (page_flags(&pfns[npages], 1, &flags[npages]))
+		flags[npages] = 0;
+	if (!(flags[0] >> KPF_HEAD_BIT & 1) || (flags[npages] >> KPF_TAIL_BIT & 1))
+		ret = 0;
+	for (i = 1; i < npages && ret == 1; i++)
+		if (!(flags[i] >> KPF_TAIL_BIT & 1))
+			ret = 0;
+out:
+	free(pfns);
+	free(flags);
+	return ret;
+}
+
+int lru_drain_this_cpu(void)
+{
+	char *page = mmap(NULL, PAGE_4K, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ret = 0;
+
+	if (page == MAP_FAILED)
+		return -errno;
+	page[0] = 1;
+	if (madvise(page, PAGE_4K, MADV_COLD))
+		ret = -errno;
+	munmap(page, PAGE_4K);
+	return ret;
+}
+
+int stay_on_this_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return -errno;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -errno;
+	return cpu;
+}
+
+/* === Trace events === */
+
+static char trace_dir[160];	/* our instance, while it exists */
+static char trace_was[160];	/* ... and after trace_stop() */
+
+static int trace_write(const char *file, const char *val)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "%s/%s", trace_dir, file);
+	return knob_write(path, val);
+}
+
+static void trace_stop_at_exit(void)
+{
+	trace_stop();
+}
+
+int trace_start(const char *name, int kb)
+{
+	char val[32];
+
+	snprintf(trace_dir, sizeof(trace_dir), TRACEFS "/instances/%s.%d", name, getpid());
+	if (mkdir(trace_dir, 0700)) {
+		int err = errno;
+
+		trace_dir[0] = '\0';
+		return -err;
+	}
+	snprintf(trace_was, sizeof(trace_was), "%s", trace_dir);
+	atexit(trace_stop_at_exit);
+	snprintf(val, sizeof(val), "%d", kb);
+	trace_write("buffer_size_kb", val);
+	return 0;
+}
+
+int trace_enable(const char *event)
+{
+	char file[160];
+
+	snprintf(file, sizeof(file), "events/%s/enable", event);
+	return trace_write(file, "1");
+}
+
+void trace_clear(void)
+{
+	char path[320];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/trace", trace_dir);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Only write, rmdir: this also runs from the signal handler. */
+void trace_stop(void)
+{
+	if (!trace_dir[0])
+		return;
+	trace_write("events/enable", "0");
+	rmdir(trace_dir);
+	trace_dir[0] = '\0';
+}
+
+bool trace_gone(void)
+{
+	return !trace_dir[0] && trace_was[0] && access(trace_was, F_OK);
+}
+
+void trace_parse_line(const char *line, struct trace_event *e)
+{
+	const char *br = strchr(line, '['), *name = strstr(line, ": mm_");
+	const char *dash, *s, *p;
+	int len;
+
+	memset(e, 0, sizeof(*e));
+	e->order = -100;
+	e->node = -100;
+	e->order_failed = -100;
+	if (!br || !name || name < br)
+		return;
+	/* "   comm-pid   [cpu] flags  time: event: fields" */
+	for (dash = br; dash > line && *dash != '-'; dash--)
+		;
+	e->pid = atoi(dash + 1);
+	for (s = line; *s == ' '; s++)
+		;
+	len = dash - s;
+	if (len > (int)sizeof(e->comm) - 1)
+		len = sizeof(e->comm) - 1;
+	if (len > 0)
+		memcpy(e->comm, s, len);
+	name += 2;
+	for (len = 0; name[len] && name[len] != ':' && len < (int)sizeof(e->name) - 1; len++)
+		e->name[len] = name[len];
+	p = name + len;
+	s = strstr(p, " order=");
+	if (s)
+		sscanf(s, " order=%d", &e->order);
+	s = strstr(p, "node=");
+	if (s)
+		sscanf(s, "node=%d", &e->node);
+	s = strstr(p, "zone=");
+	if (s)
+		sscanf(s, "zone=%15s", e->zone);
+	s = strstr(p, "ret=");
+	if (s)
+		sscanf(s, "ret=%23s", e->ret);
+	s = strstr(p, "status=");
+	if (s)
+		sscanf(s, "status=%23s", e->ret);
+	s = strstr(p, "mode=");
+	if (s)
+		sscanf(s, "mode=%7s", e->mode);
+	s = strstr(p, "order_failed=");
+	if (s)
+		sscanf(s, "order_failed=%d", &e->order_failed);
+	s = strstr(p, "consider=");
+	if (s)
+		sscanf(s, "consider=%lu limit=%lu", &e->consider, &e->limit);
+	s = strstr(p, "zone_start=");
+	if (s)
+		sscanf(s, "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx",
+		       &e->zone_start, &e->migrate_pfn, &e->free_pfn, &e->zone_end);
+}
+
+int trace_read(struct trace_log *log)
+{
+	char path[320], *line = NULL;
+	size_t cap = 0, size = 0;
+	FILE *f;
+
+	memset(log, 0, sizeof(*log));
+	snprintf(path, sizeof(path), "%s/trace", trace_dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (line[0] == '#')
+			continue;
+		if (log->n == size) {
+			struct trace_event *ev;
+
+			size = size ? 2 * size : 1024;
+			ev = realloc(log->ev, size * sizeof(*ev));
+			if (!ev) {
+				free(line);
+				fclose(f);
+				return -ENOMEM;
+			}
+			log->ev = ev;
+		}
+		trace_parse_line(line, &log->ev[log->n]);
+		if (log->ev[log->n].name[0])
+			log->n++;
+		else
+			log->unparsed++;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+void trace_log_free(struct trace_log *log)
+{
+	free(log->ev);
+	log->ev = NULL;
+	log->n = 0;
 }

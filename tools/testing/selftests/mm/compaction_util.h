@@ -29,6 +29,10 @@
 #define NODE_COMPACT_FMT	"/sys/devices/system/node/node%d/compact"
 #define THP_ENABLED		"/sys/kernel/mm/transparent_hugepage/enabled"
 #define THP_DEFRAG		"/sys/kernel/mm/transparent_hugepage/defrag"
+#define THP_SHMEM_ENABLED	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+/* Per-size (mTHP) knobs: printf with the size in kB, e.g. 64 or 2048. */
+#define THP_SIZE_ENABLED_FMT	"/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/enabled"
+#define THP_SIZE_SHMEM_FMT	"/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/shmem_enabled"
 
 /*
  * Free pages parked on the per-CPU lists are not in the buddy allocator, so
@@ -62,7 +66,7 @@ int knob_save(const char *path);
 int knobs_restore(void);
 /* knob_save(@path), then knob_write(@path, @val): 0 or -errno. */
 int knob_set(const char *path, const char *val);
-/* Is @word the selected one ("[word]") of a selector file such as THP's? */
+/* Is @word the selected one of a selector file ("always [madvise] never")? */
 bool knob_selected(const char *path, const char *word);
 
 /* === Counters === */
@@ -109,7 +113,70 @@ long punch(char *mem, unsigned long npages,
  * (without it the kernel reports 0 for all).
  */
 int page_frames(const void *addr, unsigned long npages, uint64_t *pfn);
+/*
+ * /proc/kpageflags of each of @n frames (KPF_* bits of
+ * <linux/kernel-page-flags.h>, bits 32 and up being the kernel's own, e.g.
+ * 33 for mlocked); 0 for a frame of 0.  0, or -errno.  Needs root.
+ */
+int page_flags(const uint64_t *pfn, unsigned long n, uint64_t *flags);
+/*
+ * Does [@pfn, @pfn + @npages) hold one whole compound folio of @npages
+ * pages (head at @pfn, aligned to @npages, tails after it, and the frame
+ * after it no tail of the same folio)?  @npages a power of two > 1.
+ * 1 if so, 0 if not, -errno if /proc/kpageflags cannot be read.
+ */
+int is_whole_folio(uint64_t pfn, unsigned long npages);
+/*
+ * Move this CPU's per-CPU LRU batches onto the LRU lists (madvise(MADV_COLD)
+ * on a page of our own drains them): a folio compaction put back sits in
+ * such a batch, without PG_lru, until then.  0, or -errno.
+ */
+int lru_drain_this_cpu(void);
+/* Run on one CPU, the one we are on now; its number, or -errno. */
+int stay_on_this_cpu(void);
 /* A fixed pseudo-random 64-bit mix of @x (splitmix64's finaliser). */
 uint64_t mix64(uint64_t x);
+
+/* === Trace events: a tracefs instance of our own === */
+
+#define TRACEFS		"/sys/kernel/tracing"
+
+/* One line of the trace, parsed; absent fields are -100 or empty or 0. */
+struct trace_event {
+	char name[48];		/* "mm_compaction_begin", ... */
+	char comm[24];		/* the task that logged it ... */
+	int pid;		/* ... and its pid */
+	int order, node, order_failed;
+	char zone[16];
+	char ret[24];		/* ret= or status= */
+	char mode[8];		/* mode=sync|async */
+	unsigned long consider, limit;
+	unsigned long zone_start, migrate_pfn, free_pfn, zone_end;
+};
+
+struct trace_log {
+	struct trace_event *ev;
+	unsigned long n;
+	unsigned long unparsed;	/* lines that were not an event */
+};
+
+/*
+ * Create TRACEFS/instances/@name.PID (its own ring buffer, @kb per CPU);
+ * it is removed at exit and on SIGTERM/SIGINT/SIGHUP.  0 or -errno.
+ */
+int trace_start(const char *name, int kb);
+/* Enable "system/event" in our instance: 0 or -errno. */
+int trace_enable(const char *event);
+/* Empty our instance's buffer. */
+void trace_clear(void);
+/* Everything in our instance's buffer into @log (free with trace_log_free()). */
+int trace_read(struct trace_log *log);
+void trace_log_free(struct trace_log *log);
+/* Disable everything and remove our instance; its path is kept for trace_gone(). */
+void trace_stop(void);
+/* Is the instance gone (after trace_stop())? */
+bool trace_gone(void);
+/* Parse one line of a trace file; @e->name is empty if it is no event. */
+void trace_parse_line(const char *line, struct trace_event *e);
 
 #endif /* COMPACTION_UTIL_H */
