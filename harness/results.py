@@ -140,7 +140,15 @@ def parse_ktap(kp, lines, what):
 	"""Parse one KTAP document with kunit_parser; return its Test."""
 	print(f'results: {what}:')
 	sys.stdout.flush()
-	test = kp.parse_run_tests(lines)
+	try:
+		test = kp.parse_run_tests(lines)
+	except Exception as e:  # pylint: disable=broad-except
+		# kunit_parser gives up on some malformed documents (a program
+		# that bails out mid-plan): that is a failed run, not a crash of
+		# the judge
+		print(f'results: {what}: kunit_parser gave up: {e}')
+		test = kp.Test()
+		test.status = kp.TestStatus.FAILURE_TO_PARSE_TESTS
 	sys.stdout.flush()
 	return test
 
