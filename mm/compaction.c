@@ -163,7 +163,8 @@ static unsigned long online_pfn_down(unsigned long pfn, unsigned long limit)
 
 /*
  * Should a scanner stop?  Called every COMPACT_CHECK_EVERY pfns, and every
- * COMPACT_SWEEP_CHECK_EVERY pageblocks stepped over, with no lock held.  An asynchronous run gives up the CPU by giving up the run;
+ * COMPACT_SWEEP_CHECK_EVERY pageblocks stepped over, with no lock held.
+ * An asynchronous run gives up the CPU by giving up the run;
  * a synchronous one reschedules and goes on.
  */
 static bool run_should_stop(struct compact_control *cc)

@@ -595,8 +595,8 @@ static void ct_expect_given_back(struct kunit *test, struct ct_layout *l,
 }
 
 /* A manual run over @zone; *@cc keeps its cursor and statistics. */
-static enum compact_result ct_compact_zone_manually(struct zone *zone,
-						   struct compact_control *cc)
+static enum compact_result
+ct_compact_zone_manually(struct zone *zone, struct compact_control *cc)
 {
 	*cc = (struct compact_control) {
 		.req = whole_zone_request(zone, COMPACT_REASON_MANUAL),
