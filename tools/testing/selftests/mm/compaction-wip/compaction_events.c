@@ -181,6 +181,18 @@
 #define MAX_LEFT	2	/* free blocks a THP may not take (highatomic reserve) */
 #define NODE_FLOOR_KB	(64 << 10)	/* the filler leaves a node this much */
 
+/* The hooks that switch a step off, as constants the compiler sees through. */
+#ifdef BREAK_NO_WAKE
+#define BREAK_WAKE	true
+#else
+#define BREAK_WAKE	false
+#endif
+#ifdef BREAK_NO_MLOCK
+#define BREAK_MLOCK	true
+#else
+#define BREAK_MLOCK	false
+#endif
+
 /* === Counters === */
 
 enum {
@@ -1076,10 +1088,10 @@ static void phase_kcompactd(void)
 	ev_trace_start();
 	snap(&a);
 	t0 = now_s();
-#ifdef BREAK_NO_WAKE
-	max = 0;
-	faults = KCD_FAULTS;
-#endif
+	if (BREAK_WAKE) {
+		npipes = max;		/* as if every pipe were written */
+		faults = KCD_FAULTS;
+	}
 #ifdef BREAK_KCD_WHOLE_ZONE
 	set_knob(VM_COMPACT_MEMORY, "1");	/* what a whole-zone run would move */
 #endif
@@ -1116,13 +1128,14 @@ static void phase_kcompactd(void)
 	snap(&b);
 	ev_trace_read(&t, KCOMPACTD);
 	madvise(mem, KCD_FAULTS * BLOCK_2M, MADV_NOHUGEPAGE);	/* for khugepaged */
-	for (i = 0; i < npipes; i++) {
+	for (i = 0; i < npipes && !BREAK_WAKE; i++) {
 		close(fds[i][0]);
 		close(fds[i][1]);
 	}
 	free(buf);
 	ksft_print_msg("kcompactd: %d MiB in pipes, %d defrag=defer faults, %.1f s; kswapd had given up on a node before: %s\n",
-		       npipes, faults, now_s() - t0, unreclaimable ? "yes" : "no");
+		       BREAK_WAKE ? 0 : npipes, BREAK_WAKE ? 0 : faults,
+		       now_s() - t0, unreclaimable ? "yes" : "no");
 	moved_list(&a, &b, ALL_V, list, sizeof(list));
 	ok = moved(&a, &b, V_DWAKE) && moved(&a, &b, V_DMSCAN) &&
 	     moved(&a, &b, V_DFSCAN) && !moved(&a, &b, V_STALL);
@@ -1154,10 +1167,10 @@ static void phase_defer(void)
 
 	/* the blocks made since the layout was built, and no more */
 	refilled = fill_free_blocks(left > 0 ? left + 8 : 8);
-#ifndef BREAK_NO_MLOCK
-	set_knob(VM_UNEVICTABLE_ALLOWED, "0");
-	lock_all(true);
-#endif
+	if (!BREAK_MLOCK) {
+		set_knob(VM_UNEVICTABLE_ALLOWED, "0");
+		lock_all(true);
+	}
 	mem = new_region((DEFER_FAULTS + 1) * BLOCK_2M, MADV_HUGEPAGE);
 	set_knob(THP_DEFRAG, "always");
 	ev_trace_start();
@@ -1198,9 +1211,8 @@ static void phase_defer(void)
 			 t.order9 & BIT(E_DEFER_COMPACTION) ? "yes" : "no",
 			 t.order9 & BIT(E_DEFERRED) ? "yes" : "no",
 			 t.errors, t.errors ? ": " : "", t.error);
-#ifndef BREAK_NO_MLOCK
-	lock_all(false);
-#endif
+	if (!BREAK_MLOCK)
+		lock_all(false);
 	set_knob(VM_UNEVICTABLE_ALLOWED, "1");
 }
 
