@@ -51,12 +51,13 @@
  * fault whose compaction fails scans what is left of the zone, as it must
  * before it gives up.  So the bounds:
  *   - every fault: pages migrated <= MAX_MIGRATED_FAULT, 8 blocks' worth
- *     of pages (64 blocks of this layout; our engine's worst is 200 to 850);
+ *     of pages (64 blocks of this layout; our engine's worst is 200 to
+ *     1,300 over 9 runs of the test kernel);
  *   - 90% of the compacting faults: pfns scanned <= MAX_SCANNED_FAULT, 128
- *     blocks' worth, half of the 1 GiB guest's memory (the debug kernel's
- *     90th percentile reached 46,000 pfns once, past 64 blocks) (our engine's 90th percentile is 5,000
- *     to 20,000, its median 1,500 to 2,700; the worst 10% are the runs
- *     that restart from a zone's ends or fail, up to ~95,000).
+ *     blocks' worth, half a zone here (our engine's 90th percentile is 4,600
+ *     to 20,500 on the test kernel, and reached 46,000 once on the debug
+ *     kernel; its median 1,400 to 3,200; the worst 10% are the runs that
+ *     restart from a zone's ends or fail, up to ~95,000).
  * A compactor that compacts the whole zone on a fault moves every kept
  * page of the zone at once (~12,000 here, 1 GiB guest, 2 nodes) and scans
  * the zone (~250,000 pfns with both scanners of both zones), after which
@@ -89,9 +90,8 @@
  * blocks before the faults ask) and percpu_pagelist_high_fraction is
  * 1000000 (see compaction_util.h); both, and THP's settings, are restored
  * at exit and on SIGTERM/SIGINT.  Skips (exit 4) without THP, when not root
- * or when a file it needs is absent.  Takes 6 to 12 s in a 1 GiB QEMU/TCG
- * guest
- * (under 20 s on the debug kernel).
+ * or when a file it needs is absent.  Takes 4 to 6 s in a 1 GiB QEMU/TCG
+ * guest.
  *
  * To see it fail: build with -DBREAK_NOHUGEPAGE, which maps the THP region
  * MADV_NOHUGEPAGE (cases 4 to 6 fail), or -DBREAK_WHOLE_ZONE, which writes

@@ -60,8 +60,10 @@
  *      continue, skipped, not_suitable_zone) and defer_reset (a success
  *      resets the zone's backoff);
  *   kcompactd: THP defrag=defer; steps of 16 MiB of pipe buffers
- *   (unmovable) and one huge page fault each, until compact_daemon_wake
- *   moves (at most 10 s).  Two upstream paths wake kcompactd for order 9
+ *   (unmovable, 192 MiB at most) and one huge page fault each, a second
+ *   apart, until compact_daemon_wake and compact_daemon_migrate_scanned
+ *   moved (at most 15 s; a kcompactd woken for a zone still backed off by
+ *   an earlier test counts the request and sleeps again).  Two upstream paths wake kcompactd for order 9
  *   here, both in mm/vmscan.c: an unmovable allocation that falls back
  *   into a movable pageblock boosts the zone's watermark, and kswapd,
  *   woken for the boost, wakes kcompactd when it is done
@@ -126,7 +128,9 @@
  *                          (cases 5 and 6 fail);
  *   -DBREAK_NO_WAKE        no pipes and no faults in the kcompactd phase
  *                          (cases 7 to 9 fail);
- *   -DBREAK_KCD_WHOLE_ZONE compact_memory in the kcompactd window (case 9);
+ *   -DBREAK_KCD_WHOLE_ZONE compact_memory in the kcompactd window, as a
+ *                          whole-zone run would move (case 9; 7 and 8 too,
+ *                          as no fault or pipe then needs kcompactd);
  *   -DBREAK_NO_MLOCK       the deferral phase locks nothing (10, 11 fail);
  *   -DBREAK_ONE_NODE       the manual phase compacts node 0 only, through
  *                          its compact file (case 13 fails);
@@ -166,7 +170,7 @@
 #define KCD_FAULTS	64	/* defrag=defer faults, at most */
 #define MAX_KCD_MIGRATED	(8 * PAGES_PER_BLOCK)	/* one order-9 page, 8 times over */
 #define QUIET_S		3.0
-#define WAKE_WAIT_S	10.0
+#define WAKE_WAIT_S	15.0
 #define BUF_KB		"4096"
 #define TRACEFS		"/sys/kernel/tracing"
 #define VM_BOOST	"/proc/sys/vm/watermark_boost_factor"
@@ -176,6 +180,18 @@
 #define MAX_NODES	64
 #define MAX_LEFT	2	/* free blocks a THP may not take (highatomic reserve) */
 #define NODE_FLOOR_KB	(64 << 10)	/* the filler leaves a node this much */
+
+/* The hooks that switch a step off, as constants the compiler sees through. */
+#ifdef BREAK_NO_WAKE
+#define BREAK_WAKE	true
+#else
+#define BREAK_WAKE	false
+#endif
+#ifdef BREAK_NO_MLOCK
+#define BREAK_MLOCK	true
+#else
+#define BREAK_MLOCK	false
+#endif
 
 /* === Counters === */
 
@@ -419,6 +435,7 @@ static const char *const snames[NR_STATUS] = {
 enum whose { MINE, KCOMPACTD };
 
 #define MAX_TASKS 8
+#define MAX_RUNS_SHOWN 4
 
 struct trace_sum {
 	unsigned long n[NR_EV];		/* every task */
@@ -435,8 +452,11 @@ struct trace_sum {
 	int errors;
 	char error[256];		/* the first */
 	long in_buffer, written;	/* from the trace's header */
-	/* open runs: task pid -> zone index, -1 if none */
+	/* open runs: task pid -> zone index, -1 if none, and where it began */
 	int task[MAX_TASKS], open_zone[MAX_TASKS], nr_tasks;
+	unsigned long open_mp[MAX_TASKS], open_fp[MAX_TASKS];
+	char runs[MAX_RUNS_SHOWN][128];	/* the first runs of the selected tasks */
+	int nr_runs;
 };
 
 static __printf(2, 3) void trace_error(struct trace_sum *t, const char *fmt, ...)
@@ -538,6 +558,8 @@ static void pair_event(struct trace_sum *t, int pid, bool begin, const char *f)
 			trace_error(t, "task %d: begin in zone %d while zone %d is open",
 				    pid, z, *open);
 		*open = z;
+		t->open_mp[open - t->open_zone] = mp;
+		t->open_fp[open - t->open_zone] = fp;
 		return;
 	}
 	if (*open != z) {
@@ -549,6 +571,12 @@ static void pair_event(struct trace_sum *t, int pid, bool begin, const char *f)
 	check_status(t, f, "status=", END_SANE, "end", &st);
 	if (st >= 0)
 		t->ends[st]++;
+	if (t->nr_runs < MAX_RUNS_SHOWN)
+		snprintf(t->runs[t->nr_runs++], sizeof(t->runs[0]),
+			 "task %d zone %d: migrate 0x%lx -> 0x%lx, free 0x%lx -> 0x%lx, %s",
+			 pid, z, t->open_mp[open - t->open_zone], mp,
+			 t->open_fp[open - t->open_zone], fp,
+			 st >= 0 ? snames[st] : "?");
 	t->pairs++;
 	t->zone_pairs[z]++;
 	if (strstr(f, "mode=sync"))
@@ -709,6 +737,8 @@ static void trace_show(const char *phase, const struct trace_sum *t)
 					" %s %lu", snames[i], t->ends[i]);
 	if (t->pairs)
 		ksft_print_msg("%s: %lu begin/end pairs, ends:%s\n", phase, t->pairs, buf);
+	for (i = 0; i < t->nr_runs; i++)
+		ksft_print_msg("%s: run %s\n", phase, t->runs[i]);
 	if (t->errors)
 		ksft_print_msg("%s: %d trace errors, first: %s\n", phase, t->errors, t->error);
 }
@@ -1058,15 +1088,23 @@ static void phase_kcompactd(void)
 	ev_trace_start();
 	snap(&a);
 	t0 = now_s();
-#ifdef BREAK_NO_WAKE
-	max = 0;
-	faults = KCD_FAULTS;
-#endif
+	if (BREAK_WAKE) {
+		npipes = max;		/* as if every pipe were written */
+		faults = KCD_FAULTS;
+	}
 #ifdef BREAK_KCD_WHOLE_ZONE
 	set_knob(VM_COMPACT_MEMORY, "1");	/* what a whole-zone run would move */
 #endif
-	/* a step of unmovable allocations, and a THP fault that may not stall */
-	while ((npipes < max || faults < KCD_FAULTS) && now_s() - t0 < WAKE_WAIT_S) {
+	/*
+	 * A step of unmovable allocations and a THP fault that may not stall,
+	 * then up to a second for kcompactd to run; again until it scanned:
+	 * a kcompactd woken for a zone that an earlier test left backed off
+	 * only counts the request (mm_compaction_deferred), and runs once the
+	 * window is through.
+	 */
+	while (now_s() - t0 < WAKE_WAIT_S) {
+		double t1;
+
 		for (i = 0; i < PIPE_STEP && npipes < max; i++, npipes++) {
 			if (pipe2(fds[npipes], O_NONBLOCK))
 				ksft_exit_fail_msg("pipe2: %s\n", strerror(errno));
@@ -1076,29 +1114,28 @@ static void phase_kcompactd(void)
 		}
 		if (faults < KCD_FAULTS)
 			mem[faults++ * BLOCK_2M] = 1;
-		usleep(100000);
-		snap(&b);
-		if (moved(&a, &b, V_DWAKE))
+		else if (npipes == max)
 			break;
-	}
-	/* give kcompactd the time to run, then to finish */
-	while (now_s() - t0 < WAKE_WAIT_S) {
-		snap(&b);
+		for (t1 = now_s(); now_s() - t1 < 1.0; usleep(100000)) {
+			snap(&b);
+			if (moved(&a, &b, V_DWAKE) && moved(&a, &b, V_DMSCAN))
+				break;
+		}
 		if (moved(&a, &b, V_DWAKE) && moved(&a, &b, V_DMSCAN))
 			break;
-		usleep(200000);
 	}
 	kcompactd_settle(WAKE_WAIT_S);
 	snap(&b);
 	ev_trace_read(&t, KCOMPACTD);
 	madvise(mem, KCD_FAULTS * BLOCK_2M, MADV_NOHUGEPAGE);	/* for khugepaged */
-	for (i = 0; i < npipes; i++) {
+	for (i = 0; i < npipes && !BREAK_WAKE; i++) {
 		close(fds[i][0]);
 		close(fds[i][1]);
 	}
 	free(buf);
 	ksft_print_msg("kcompactd: %d MiB in pipes, %d defrag=defer faults, %.1f s; kswapd had given up on a node before: %s\n",
-		       npipes, faults, now_s() - t0, unreclaimable ? "yes" : "no");
+		       BREAK_WAKE ? 0 : npipes, BREAK_WAKE ? 0 : faults,
+		       now_s() - t0, unreclaimable ? "yes" : "no");
 	moved_list(&a, &b, ALL_V, list, sizeof(list));
 	ok = moved(&a, &b, V_DWAKE) && moved(&a, &b, V_DMSCAN) &&
 	     moved(&a, &b, V_DFSCAN) && !moved(&a, &b, V_STALL);
@@ -1130,10 +1167,10 @@ static void phase_defer(void)
 
 	/* the blocks made since the layout was built, and no more */
 	refilled = fill_free_blocks(left > 0 ? left + 8 : 8);
-#ifndef BREAK_NO_MLOCK
-	set_knob(VM_UNEVICTABLE_ALLOWED, "0");
-	lock_all(true);
-#endif
+	if (!BREAK_MLOCK) {
+		set_knob(VM_UNEVICTABLE_ALLOWED, "0");
+		lock_all(true);
+	}
 	mem = new_region((DEFER_FAULTS + 1) * BLOCK_2M, MADV_HUGEPAGE);
 	set_knob(THP_DEFRAG, "always");
 	ev_trace_start();
@@ -1174,9 +1211,8 @@ static void phase_defer(void)
 			 t.order9 & BIT(E_DEFER_COMPACTION) ? "yes" : "no",
 			 t.order9 & BIT(E_DEFERRED) ? "yes" : "no",
 			 t.errors, t.errors ? ": " : "", t.error);
-#ifndef BREAK_NO_MLOCK
-	lock_all(false);
-#endif
+	if (!BREAK_MLOCK)
+		lock_all(false);
 	set_knob(VM_UNEVICTABLE_ALLOWED, "1");
 }
 
