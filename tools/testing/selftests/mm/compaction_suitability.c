@@ -691,6 +691,10 @@ int main(void)
 	if (!access(VM_PCP_HIGH_FRACTION, F_OK))
 		set_or_die(VM_PCP_HIGH_FRACTION, PCP_HIGH_FRACTION);
 	trace_setup();
+	/* a proactive round the test before started must not run under ours */
+	if (kcompactd_wait_idle(30.0) < 0)
+		ksft_exit_fail_msg("kcompactd still busy 30 s after proactiveness 0\n");
+	memfree = meminfo_kb("MemFree");
 	ksft_print_msg("MemFree %ld MiB\n", memfree >> 10);
 
 	part_a(memfree);

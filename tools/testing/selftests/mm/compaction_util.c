@@ -6,6 +6,7 @@
  * header says what each does.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -504,6 +505,53 @@ int lru_drain_this_cpu(void)
 		ret = -errno;
 	munmap(page, PAGE_4K);
 	return ret;
+}
+
+/* Is some kcompactd thread running (not sleeping)?  -1 if none was found. */
+static int kcompactd_busy(void)
+{
+	char path[300], buf[512], *p;
+	int found = 0, busy = 0;
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		if (knob_read(path, buf, sizeof(buf)))
+			continue;
+		/* "PID (comm) STATE ...": comm may hold spaces, so from the last ')' */
+		if (!strstr(buf, "(kcompactd"))
+			continue;
+		p = strrchr(buf, ')');
+		if (!p || p[1] != ' ')
+			continue;
+		found++;
+		busy += p[2] != 'S' && p[2] != 'I';
+	}
+	closedir(dir);
+	return found ? busy : -1;
+}
+
+double kcompactd_wait_idle(double max_s)
+{
+	double t0 = now_s();
+	int quiet = 0;
+
+	while (quiet < 3) {
+		int busy = kcompactd_busy();
+
+		if (busy < 0)
+			return 0;	/* no kcompactd: nothing to wait for */
+		quiet = busy ? 0 : quiet + 1;
+		if (quiet < 3 && now_s() - t0 >= max_s)
+			return -1;
+		usleep(100000);
+	}
+	return now_s() - t0;
 }
 
 int stay_on_this_cpu(void)

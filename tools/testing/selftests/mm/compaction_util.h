@@ -132,6 +132,15 @@ int is_whole_folio(uint64_t pfn, unsigned long npages);
  * such a batch, without PG_lru, until then.  0, or -errno.
  */
 int lru_drain_this_cpu(void);
+/*
+ * Wait until every kcompactd thread sleeps (state S or I in /proc/PID/stat)
+ * at three looks in a row, 100 ms apart, for at most @max_s seconds.  A
+ * proactive round started before a test set compaction_proactiveness to 0
+ * (writing it non-zero wakes kcompactd at once, as the test before does
+ * when it restores the knob) runs on and moves pages under the test.
+ * Returns the seconds waited, or -1 if some kcompactd was still busy.
+ */
+double kcompactd_wait_idle(double max_s);
 /* Run on one CPU, the one we are on now; its number, or -errno. */
 int stay_on_this_cpu(void);
 /* A fixed pseudo-random 64-bit mix of @x (splitmix64's finaliser). */
