@@ -1643,8 +1643,10 @@ static bool migrate_block_eligible(struct compact_control *cc,
  * @cc: the run.
  *
  * Walks up from cc->cur.migrate_pfn block by block until it has isolated a
- * batch, or finished a block with something isolated, or met the free
- * scanner.  A block looked at whole that yielded nothing gets the skip
+ * batch, or finished a block it isolated something from (now or in an
+ * earlier call), or met the free scanner.  Returning at such a block's end
+ * is what lets judge_goal() and run_flush_freed(), which act only on a
+ * pageblock boundary, see every block the run emptied.  A block looked at whole that yielded nothing gets the skip
  * hint, so later runs pass it by.
  *
  * Return: 0, or a negative errno from isolation.
@@ -1684,7 +1686,14 @@ static int run_isolate(struct compact_control *cc)
 		cache_migrate_pfn(cc, bend);
 		if (from_start && !isolated && run_sets_hints(cc))
 			set_pageblock_skip(pfn_to_page(bstart));
-		if (cc->nr_migratepages || cc->stats.contended)
+		/*
+		 * A block pages were taken from (in this call or in an earlier
+		 * one, which stopped inside it with a full batch) is done:
+		 * return at its end, so that the run flushes what migration
+		 * freed there and judges its goal before starting another.
+		 */
+		if (!from_start || isolated || cc->nr_migratepages ||
+		    cc->stats.contended)
 			return 0;
 		if (run_should_stop(cc))
 			return 0;
