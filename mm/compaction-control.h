@@ -110,6 +110,9 @@ struct compact_request {
  * @batch_pfn:   (r) first pfn of the pageblock the batch waiting to move
  *               began in: where the next run must look again if a page of
  *               it fails to move.
+ * @free_cma:    (r) planned runs: the free scanner's second walk down the
+ *               zone, over CMA blocks only (the first one passes them by).
+ * @free_done:   (r) planned runs: the free scanner has walked the zone.
  *
  * Invariant while a run goes on: the free scanner's pageblock lies
  * strictly above the migrate scanner's (see cpol_scanners_met()).
@@ -119,11 +122,15 @@ struct compact_cursor {
 	unsigned long free_pfn;
 	unsigned long free_next;
 	unsigned long batch_pfn;
+	bool free_cma;
+	bool free_done;
 };
 
 /**
  * struct compact_stats - what a run did.
  * @migrate_scanned: (r) pfns the migrate scanner looked at.
+ * @census_scanned:  (r) pfns a planned run's census looked at; counted
+ *                   with @migrate_scanned in compact_migrate_scanned.
  * @free_scanned:    (r) pfns the free scanner looked at.
  * @migrated:        (r) pages migrate_pages() moved.
  * @failed:          (r) pages it could not move.
@@ -135,11 +142,38 @@ struct compact_cursor {
  */
 struct compact_stats {
 	unsigned long migrate_scanned;
+	unsigned long census_scanned;
 	unsigned long free_scanned;
 	unsigned long migrated;
 	unsigned long failed;
 	bool contended;
 	bool whole_zone;
+};
+
+/**
+ * struct compact_plan - the pageblocks a planned run empties.
+ * @sources:     (r) one bit per pageblock from @base_pfn, set for the
+ *               blocks the run empties; NULL in a run without a plan.
+ * @base_pfn:    (r) first pfn of the pageblock holding the zone's start.
+ * @nr_blocks:   (r) bits in @sources.
+ * @nr_sources:  (r) bits set.
+ * @end_pfn:     (r) one past the last block chosen: the migrate scanner's
+ *               end.
+ * @cma_targets: (r) CMA blocks that are not emptied hold free pages.
+ *
+ * A planned run (manual, proactive, kcompactd) first counts the used and
+ * free pages of every pageblock of the zone, then chooses the blocks to
+ * empty with cpol_plan_sources().  Its migrate scanner visits only those,
+ * and its free scanner every other block, top to bottom, so the scanners
+ * never meet: the run ends when the last chosen block is passed.
+ */
+struct compact_plan {
+	unsigned long *sources;
+	unsigned long base_pfn;
+	unsigned int nr_blocks;
+	unsigned int nr_sources;
+	unsigned long end_pfn;
+	bool cma_targets;
 };
 
 /**
@@ -151,6 +185,7 @@ struct compact_stats {
  * @nr_migratepages: (r) pages on @migratepages (base pages).
  * @freepages:       (r) isolated free pages, one list per order.
  * @nr_freepages:    (r) base pages on @freepages.
+ * @plan:            (r) planned runs: the blocks to empty.
  */
 struct compact_control {
 	struct compact_request req;
@@ -160,6 +195,7 @@ struct compact_control {
 	unsigned int nr_migratepages;
 	struct list_head freepages[NR_PAGE_ORDERS];
 	unsigned int nr_freepages;
+	struct compact_plan plan;
 };
 
 /**

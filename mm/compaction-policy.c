@@ -6,6 +6,7 @@
  * comment gives the rule and a worked example.  KUnit tests at the end of
  * the file (CONFIG_COMPACTION_KUNIT_TEST).
  */
+#include <linux/bitops.h>
 #include <linux/minmax.h>
 #include <linux/math.h>
 #include <linux/math64.h>
@@ -340,6 +341,87 @@ bool cpol_may_fill(const struct cpol_block *blk, const struct cpol_rules *rules)
 bool cpol_cma_serves(enum cpol_block_kind want_kind, bool alloc_cma)
 {
 	return want_kind == CPOL_BLOCK_MOVABLE && alloc_cma;
+}
+
+/* ===================================================================== */
+/* Planned runs                                                          */
+/* ===================================================================== */
+
+/* What emptying @e costs the budget: its moves, and its targets lost. */
+static unsigned long plan_cost(const struct cpol_census_entry *e)
+{
+	return (unsigned long)e->used + e->free;
+}
+
+/* The budget emptying every block with fewer than @below used pages costs. */
+static unsigned long plan_cost_below(const struct cpol_census_entry *blocks,
+				     unsigned int nr, unsigned int below)
+{
+	unsigned long cost = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (blocks[i].used < below)
+			cost += plan_cost(&blocks[i]);
+	return cost;
+}
+
+/**
+ * cpol_plan_sources() - choose the pageblocks a run empties, cheapest first.
+ * @blocks:  the zone's census, one entry per pageblock in pfn order.
+ * @nr:      number of entries.
+ * @budget:  free pages the run may use as targets: the free pages of every
+ *           block it may fill, less a reserve.
+ * @sources: a bitmap of @nr bits, cleared by the caller; the chosen
+ *           blocks' bits are set.
+ *
+ * Emptying a block moves its @used pages into free pages of blocks that
+ * are not emptied, and takes its own free pages out of the targets: it
+ * costs the budget @used + @free, about a pageblock whatever the block.
+ * So the number of blocks a run can free is set by the budget, and which
+ * blocks decides how much it moves: the fewest moves free the blocks with
+ * the fewest used pages.  Blocks that cannot become free
+ * (CPOL_USED_NEVER) are never chosen: moving pages out of them is wasted.
+ * Ties go to the lower pfn.  Already free blocks (@used 0) are chosen
+ * first, at no cost in moves: they are kept from being filled.
+ *
+ * Example, blocks of 8 pages: used {3, 0, NEVER, 5, 1} with free
+ * {5, 8, 6, 3, 7} and a budget of 20: block 1 (cost 8) and block 4
+ * (cost 8) fit, block 0 (cost 8) would not: sources {1, 4}, 1 move.
+ *
+ * O(@nr) times the log of the largest @used.
+ *
+ * Return: the number of blocks chosen.
+ */
+unsigned int cpol_plan_sources(const struct cpol_census_entry *blocks,
+			       unsigned int nr, unsigned long budget,
+			       unsigned long *sources)
+{
+	unsigned int lo = 0, hi = CPOL_USED_NEVER, i, chosen = 0;
+
+	/* The largest @below such that all blocks under it fit the budget. */
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo + 1) / 2;
+
+		if (plan_cost_below(blocks, nr, mid) <= budget)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	budget -= plan_cost_below(blocks, nr, lo);
+	for (i = 0; i < nr; i++) {
+		if (blocks[i].used < lo) {
+			__set_bit(i, sources);
+			chosen++;
+		} else if (blocks[i].used == lo && lo != CPOL_USED_NEVER &&
+			   plan_cost(&blocks[i]) <= budget) {
+			/* The first blocks of the next count, as far as they fit. */
+			budget -= plan_cost(&blocks[i]);
+			__set_bit(i, sources);
+			chosen++;
+		}
+	}
+	return chosen;
 }
 
 /* ===================================================================== */

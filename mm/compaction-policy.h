@@ -153,6 +153,31 @@ bool cpol_may_fill(const struct cpol_block *blk,
 bool cpol_cma_serves(enum cpol_block_kind want_kind, bool alloc_cma);
 
 /* ===================================================================== */
+/* Planned runs: which pageblocks to empty, by cost                      */
+/* ===================================================================== */
+
+/* A census entry's @used for a block that cannot become free. */
+#define CPOL_USED_NEVER		U16_MAX
+
+/**
+ * struct cpol_census_entry - one pageblock as a census of the zone saw it.
+ * @used: movable pages in it: what emptying it costs in moves; or
+ *        CPOL_USED_NEVER if it holds a page that cannot move, has a hole,
+ *        or is of a kind runs do not empty.
+ * @free: free pages in it that the free scanner may take as targets (0 in
+ *        blocks it may not fill); they are lost as targets if the block is
+ *        emptied.
+ */
+struct cpol_census_entry {
+	u16 used;
+	u16 free;
+};
+
+unsigned int cpol_plan_sources(const struct cpol_census_entry *blocks,
+			       unsigned int nr, unsigned long budget,
+			       unsigned long *sources);
+
+/* ===================================================================== */
 /* Throttling and proactive compaction                                   */
 /* ===================================================================== */
 

@@ -810,6 +810,21 @@ static bool run_sets_hints(const struct compact_control *cc)
 	return !(cc->req.flags & COMPACT_F_NO_SET_SKIP);
 }
 
+static bool run_is_planned(const struct compact_control *cc)
+{
+	return cc->plan.sources;
+}
+
+/*
+ * Does the run move the zone's cached scanner positions?  Not a planned
+ * run: its scanners go where the plan says, which says nothing of where
+ * the next unplanned run should begin.
+ */
+static bool run_caches_positions(const struct compact_control *cc)
+{
+	return run_sets_hints(cc) && !run_is_planned(cc);
+}
+
 static enum cpol_block_kind block_kind(int migratetype)
 {
 	if (is_migrate_isolate(migratetype))
@@ -1037,7 +1052,7 @@ static void uncache_migrate_pfn(struct compact_control *cc, unsigned long pfn)
 {
 	struct zone *zone = cc->req.zone;
 
-	if (!run_sets_hints(cc))
+	if (!run_caches_positions(cc))
 		return;
 	if (pfn < zone->compact_cached_migrate_pfn[0])
 		zone->compact_cached_migrate_pfn[0] = pfn;
@@ -1051,7 +1066,7 @@ static void cache_migrate_pfn(struct compact_control *cc, unsigned long pfn)
 	struct zone *zone = cc->req.zone;
 	int sync = !run_is_async(cc);
 
-	if (!run_sets_hints(cc))
+	if (!run_caches_positions(cc))
 		return;
 	/*
 	 * What a synchronous run got past, an asynchronous one would too; not
@@ -1068,7 +1083,7 @@ static void cache_free_pfn(struct compact_control *cc, unsigned long pfn)
 {
 	struct zone *zone = cc->req.zone;
 
-	if (run_sets_hints(cc) && pfn < zone->compact_cached_free_pfn)
+	if (run_caches_positions(cc) && pfn < zone->compact_cached_free_pfn)
 		zone->compact_cached_free_pfn = pfn;
 }
 
@@ -1241,6 +1256,233 @@ static bool node_wants_proactive(pg_data_t *pgdat)
 }
 
 /* ===================================================================== */
+/* Planned runs: a census of the zone, then the cheapest blocks          */
+/* ===================================================================== */
+
+/*
+ * Free pages a planned run leaves out of its budget: the batches that may
+ * sit on per-CPU lists, or be taken by others, while it runs.
+ */
+#define PLAN_RESERVE		(4 * COMPACT_BATCH)
+
+/*
+ * Runs that plan work towards free pageblocks in the whole zone and may
+ * sleep: manual, proactive and kcompactd.  A direct compactor wants one
+ * page soon, and alloc_contig_range() has its own range.
+ */
+static bool run_wants_plan(const struct compact_control *cc)
+{
+	switch (cc->req.reason) {
+	case COMPACT_REASON_MANUAL:
+	case COMPACT_REASON_PROACTIVE:
+	case COMPACT_REASON_KCOMPACTD:
+		return !run_is_async(cc);
+	case COMPACT_REASON_DIRECT:
+	case COMPACT_REASON_CONTIG:
+		break;
+	}
+	return false;
+}
+
+static unsigned long plan_index(const struct compact_plan *plan,
+				unsigned long pfn)
+{
+	return (pfn - plan->base_pfn) >> pageblock_order;
+}
+
+static bool plan_is_source(const struct compact_plan *plan, unsigned long pfn)
+{
+	return test_bit(plan_index(plan, pfn), plan->sources);
+}
+
+/* The first pfn at or above block-aligned @pfn in a chosen block. */
+static unsigned long plan_next_source(const struct compact_plan *plan,
+				      unsigned long pfn)
+{
+	unsigned long i;
+
+	if (pfn >= plan->end_pfn)
+		return plan->end_pfn;
+	i = find_next_bit(plan->sources, plan->nr_blocks, plan_index(plan, pfn));
+	if (i >= plan->nr_blocks)
+		return plan->end_pfn;
+	return max(pfn, plan->base_pfn + (i << pageblock_order));
+}
+
+/*
+ * Would the migrate scanner move @page?  Read without locks, like the
+ * scanner's first look; a large folio counts its pages in *@step.
+ */
+static bool census_page_movable(struct compact_control *cc, struct page *page,
+				unsigned long *step)
+{
+	*step = 1;
+	if (PageHuge(page))
+		return false;
+	if (PageHead(page)) {
+		*step = compound_step(page);
+		if (!large_folio_worth_moving(cc, compound_order(page)))
+			return false;
+	}
+	if (PageLRU(page))
+		return !folio_test_unevictable(page_folio(page)) ||
+		       unevictable_movable(cc);
+	return __PageMovable(page);
+}
+
+/*
+ * Count the pageblock at @start: movable pages, free pages the free
+ * scanner may take, and whether something in it can never move.  Blocks
+ * the run neither empties nor fills (not movable or CMA, or not wholly in
+ * the zone) are not read.  A used page with no reference is on its way to
+ * or from a free list (a per-CPU list, most likely): it neither holds the
+ * block nor counts as a target.
+ */
+static struct cpol_census_entry census_block(struct compact_control *cc,
+					     unsigned long start)
+{
+	struct cpol_census_entry e = { .used = CPOL_USED_NEVER };
+	unsigned long end = start + pageblock_nr_pages, pfn, step;
+	unsigned long used = 0, free = 0;
+	struct zone *zone = cc->req.zone;
+	enum cpol_block_kind kind;
+	bool never = false;
+	struct page *page;
+
+	if (start < zone->zone_start_pfn || end > zone_end_pfn(zone))
+		return e;
+	page = pageblock_pfn_to_page(start, end, zone);
+	if (!page)
+		return e;
+	kind = block_kind(get_pageblock_migratetype(page));
+	if (kind != CPOL_BLOCK_MOVABLE && kind != CPOL_BLOCK_CMA)
+		return e;
+	cc->stats.census_scanned += pageblock_nr_pages;
+	for (pfn = start; pfn < end; pfn += step) {
+		page = pfn_to_page(pfn);
+		step = 1;
+		if (PageBuddy(page)) {
+			unsigned long order = buddy_order_unsafe(page);
+
+			if (order <= MAX_PAGE_ORDER) {
+				step = min(1UL << order, end - pfn);
+				free += step;
+			}
+		} else if (census_page_movable(cc, page, &step)) {
+			step = min(step, end - pfn);
+			used += step;
+		} else if (page_count(page)) {
+			never = true;
+		}
+	}
+	e.free = free;
+	if (!never)
+		e.used = used;
+	return e;
+}
+
+/*
+ * Take the census of the zone and choose the blocks to empty.  On any
+ * failure (memory for the census, a fatal signal) the run goes on
+ * without a plan.
+ */
+static void plan_make(struct compact_control *cc)
+{
+	struct compact_plan *plan = &cc->plan;
+	struct zone *zone = cc->req.zone;
+	gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
+	struct cpol_census_entry *census;
+	unsigned long pfn, free = 0, budget, last;
+	unsigned int i, nr;
+
+	plan->base_pfn = pageblock_start_pfn(zone->zone_start_pfn);
+	nr = DIV_ROUND_UP(zone_end_pfn(zone) - plan->base_pfn,
+			  pageblock_nr_pages);
+	census = kvmalloc_array(nr, sizeof(*census), gfp);
+	plan->sources = bitmap_zalloc(nr, gfp);
+	if (!census || !plan->sources)
+		goto fail;
+	/* Pages on this CPU's free lists would look used. */
+	drain_local_pages(zone);
+	for (i = 0, pfn = plan->base_pfn; i < nr; i++, pfn += pageblock_nr_pages) {
+		census[i] = census_block(cc, pfn);
+		free += census[i].free;
+		if (i % COMPACT_SWEEP_CHECK_EVERY == 0) {
+			cond_resched();
+			if (fatal_signal_pending(current))
+				goto fail;
+		}
+	}
+	/*
+	 * The census is the migrate side's first look at the zone: ftrace
+	 * sees it as one isolate_migratepages over the zone that takes
+	 * nothing, the counters as migrate-scanned pfns (run_wind_up()).
+	 */
+	trace_mm_compaction_isolate_migratepages(plan->base_pfn, pfn,
+						 cc->stats.census_scanned, 0);
+	budget = free > PLAN_RESERVE ? free - PLAN_RESERVE : 0;
+	plan->nr_sources = cpol_plan_sources(census, nr, budget, plan->sources);
+	plan->nr_blocks = nr;
+	last = find_last_bit(plan->sources, nr);
+	plan->end_pfn = last < nr ?
+		min(zone_end_pfn(zone), plan->base_pfn + ((last + 1) << pageblock_order)) :
+		zone->zone_start_pfn;
+	plan->cma_targets = false;
+	for (i = 0, pfn = plan->base_pfn; i < nr; i++, pfn += pageblock_nr_pages)
+		if (census[i].free && !test_bit(i, plan->sources) &&
+		    is_migrate_cma_page(pfn_to_page(max(pfn, zone->zone_start_pfn))))
+			plan->cma_targets = true;
+	kvfree(census);
+	return;
+fail:
+	kvfree(census);
+	bitmap_free(plan->sources);
+	plan->sources = NULL;
+}
+
+static void plan_drop(struct compact_control *cc)
+{
+	bitmap_free(cc->plan.sources);
+	cc->plan.sources = NULL;
+}
+
+/*
+ * May the free scanner of a planned run take pages from the block at
+ * @pfn, of kind @kind?  Never from a block it empties; CMA blocks only on
+ * its second walk, when every other block is used up: pages parked in CMA
+ * must move again for every CMA allocation.
+ */
+static bool plan_may_fill(struct compact_control *cc, unsigned long pfn,
+			  enum cpol_block_kind kind)
+{
+	if (plan_is_source(&cc->plan, pfn))
+		return false;
+	return (kind == CPOL_BLOCK_CMA) == cc->cur.free_cma;
+}
+
+/*
+ * Has the migrate scanner's work ended: the scanners met, or, in a planned
+ * run, the last chosen block is passed or the targets are used up?
+ */
+static bool run_scanners_done(struct compact_control *cc,
+			      const struct cpol_span *span)
+{
+	if (run_is_planned(cc))
+		return cc->cur.migrate_pfn >= cc->plan.end_pfn ||
+		       cc->cur.free_done;
+	return cpol_scanners_met(span, cc->cur.migrate_pfn, cc->cur.free_pfn);
+}
+
+/* Has the free scanner looked at every block it may take pages from? */
+static bool free_scanner_done(struct compact_control *cc,
+			      const struct cpol_span *span)
+{
+	if (run_is_planned(cc))
+		return cc->cur.free_done;
+	return cpol_scanners_met(span, cc->cur.migrate_pfn, cc->cur.free_pfn);
+}
+
+/* ===================================================================== */
 /* Free scanner                                                          */
 /* ===================================================================== */
 
@@ -1253,9 +1495,15 @@ static void free_scanner_step_down(struct compact_control *cc,
 	cache_free_pfn(cc, start);
 	/* Below an offline section, go on from the online memory under it. */
 	start = online_pfn_down(start, span->start);
-	if (start <= span->start) {
+	if (start <= span->start && run_is_planned(cc) && !cc->cur.free_cma &&
+	    cc->plan.cma_targets) {
+		/* Walk down again, for the CMA blocks' free pages. */
+		cc->cur.free_cma = true;
+		cc->cur.free_pfn = cpol_free_scanner_start(span);
+	} else if (start <= span->start) {
 		/* The zone is used up: make the scanners meet. */
 		cc->cur.free_pfn = span->start;
+		cc->cur.free_done = true;
 	} else {
 		cc->cur.free_pfn = cpol_block_start(span, start - 1);
 	}
@@ -1343,6 +1591,9 @@ static enum free_step free_scanner_work_block(struct compact_control *cc,
 
 		if (!cpol_may_fill(&blk, &rules))
 			return FREE_BLOCK_DONE;
+		if (run_is_planned(cc) &&
+		    !plan_may_fill(cc, cc->cur.free_pfn, blk.kind))
+			return FREE_BLOCK_DONE;
 	}
 	step = free_scanner_take(cc, end, order);
 	trace_mm_compaction_isolate_freepages(from, cc->cur.free_next,
@@ -1376,7 +1627,7 @@ static void free_scanner_refill(struct compact_control *cc, unsigned int order)
 	struct cpol_span span = zone_span(cc->req.zone);
 	unsigned int extra = 0, blocks = 0;
 
-	while (!cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
+	while (!free_scanner_done(cc, &span)) {
 		if (free_scanner_work_block(cc, &span, order) != FREE_BLOCK_DONE)
 			break;
 		free_scanner_step_down(cc, &span);
@@ -1557,7 +1808,7 @@ static enum compact_result judge_progress(struct compact_control *cc)
 	struct cpol_span span = zone_span(cc->req.zone);
 	enum compact_result res;
 
-	if (cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
+	if (run_scanners_done(cc, &span)) {
 		if (run_sets_hints(cc))
 			reset_cached_positions(cc->req.zone);
 		/* kswapd will forget the skip hints when it is done. */
@@ -1605,6 +1856,16 @@ static void run_place_scanners(struct compact_control *cc)
 	unsigned long first_free = cpol_free_scanner_start(&span);
 	int sync = !run_is_async(cc);
 
+	cc->cur.free_cma = false;
+	cc->cur.free_done = false;
+	if (run_is_planned(cc)) {
+		/* Both scanners cover the zone: the plan keeps them apart. */
+		cc->cur.migrate_pfn = plan_next_source(&cc->plan, span.start);
+		cc->cur.free_pfn = first_free;
+		cc->cur.free_next = first_free;
+		cc->stats.whole_zone = true;
+		return;
+	}
 	if (cc->req.flags & COMPACT_F_WHOLE_ZONE) {
 		cc->cur.migrate_pfn = span.start;
 		cc->cur.free_pfn = first_free;
@@ -1631,6 +1892,12 @@ static bool migrate_block_eligible(struct compact_control *cc,
 	struct cpol_block blk;
 	struct page *page;
 
+	if (run_is_planned(cc)) {
+		if (!plan_is_source(&cc->plan, start))
+			return false;
+		/* The census is newer than any skip hint. */
+		rules.ignore_skip = true;
+	}
 	page = pageblock_pfn_to_page(start, end, cc->req.zone);
 	if (!page)
 		return false;
@@ -1656,7 +1923,7 @@ static int run_isolate(struct compact_control *cc)
 	struct cpol_span span = zone_span(cc->req.zone);
 	unsigned int swept = 0;
 
-	while (!cpol_scanners_met(&span, cc->cur.migrate_pfn, cc->cur.free_pfn)) {
+	while (!run_scanners_done(cc, &span)) {
 		unsigned long pfn = cc->cur.migrate_pfn;
 		unsigned long bstart = cpol_block_start(&span, pfn);
 		unsigned long bend = cpol_block_end(&span, pfn);
@@ -1665,7 +1932,9 @@ static int run_isolate(struct compact_control *cc)
 		int err;
 
 		if (from_start && !migrate_block_eligible(cc, bstart, bend)) {
-			cc->cur.migrate_pfn = online_pfn_up(bend, span.end);
+			cc->cur.migrate_pfn = run_is_planned(cc) ?
+				plan_next_source(&cc->plan, bend) :
+				online_pfn_up(bend, span.end);
 			cache_migrate_pfn(cc, cc->cur.migrate_pfn);
 			if (++swept % COMPACT_SWEEP_CHECK_EVERY == 0 &&
 			    run_should_stop(cc))
@@ -1716,8 +1985,7 @@ static bool run_migrate(struct compact_control *cc)
 	if (err == -ENOMEM) {
 		struct cpol_span span = zone_span(cc->req.zone);
 
-		if (!cpol_scanners_met(&span, cc->cur.migrate_pfn,
-				       cc->cur.free_pfn))
+		if (!run_scanners_done(cc, &span))
 			cc->stats.contended = true;
 		return false;
 	}
@@ -1750,16 +2018,18 @@ static void run_wind_up(struct compact_control *cc)
 		cc->nr_migratepages = 0;
 	}
 	high = free_lists_release(cc);
-	count_vm_events(COMPACTMIGRATE_SCANNED, cc->stats.migrate_scanned);
+	count_vm_events(COMPACTMIGRATE_SCANNED,
+			cc->stats.migrate_scanned + cc->stats.census_scanned);
 	count_vm_events(COMPACTFREE_SCANNED, cc->stats.free_scanned);
 	if (cc->req.reason == COMPACT_REASON_KCOMPACTD ||
 	    cc->req.reason == COMPACT_REASON_PROACTIVE) {
 		count_vm_events(KCOMPACTD_MIGRATE_SCANNED,
-				cc->stats.migrate_scanned);
+				cc->stats.migrate_scanned +
+				cc->stats.census_scanned);
 		count_vm_events(KCOMPACTD_FREE_SCANNED, cc->stats.free_scanned);
 	}
 	/* Free pages given back above the cached start must be found again. */
-	if (high && run_sets_hints(cc) &&
+	if (high && run_caches_positions(cc) &&
 	    high > cc->req.zone->compact_cached_free_pfn)
 		cc->req.zone->compact_cached_free_pfn = pageblock_start_pfn(high);
 }
@@ -1789,6 +2059,7 @@ static enum compact_result compact_zone(struct compact_control *cc,
 	cc->nr_migratepages = 0;
 	free_lists_init(cc);
 	memset(&cc->stats, 0, sizeof(cc->stats));
+	memset(&cc->plan, 0, sizeof(cc->plan));
 
 	if (run_is_for_allocation(cc)) {
 		res = judge_zone_for_order(zone, cc->req.order,
@@ -1799,11 +2070,13 @@ static enum compact_result compact_zone(struct compact_control *cc,
 		if (compaction_restarting(zone, cc->req.order))
 			zone_forget_hints(zone);
 	}
+	/* Folios still in per-CPU batches are not on the LRU yet. */
+	lru_add_drain();
+	if (run_wants_plan(cc))
+		plan_make(cc);
 	run_place_scanners(cc);
 	trace_mm_compaction_begin(zstart, cc->cur.migrate_pfn, cc->cur.free_pfn,
 				  zend, sync);
-	/* Folios still in per-CPU batches are not on the LRU yet. */
-	lru_add_drain();
 
 	while ((res = run_finished(cc, capc)) == COMPACT_CONTINUE) {
 		int err = run_isolate(cc);
@@ -1825,6 +2098,7 @@ static enum compact_result compact_zone(struct compact_control *cc,
 		}
 	}
 	run_wind_up(cc);
+	plan_drop(cc);
 	trace_mm_compaction_end(zstart, cc->cur.migrate_pfn, cc->cur.free_pfn,
 				zend, sync, res);
 	return res;

@@ -609,18 +609,26 @@ ct_compact_zone_manually(struct zone *zone, struct compact_control *cc)
  * Each scanner looks at a pfn at most once in a run: what it counts as
  * scanned fits in the stretch it crossed, from the zone's end down to the
  * free scanner's last block, and from the zone's start up to the migrate
- * scanner's position.  A scanner that starts a block over on every call
- * counts pfns twice.
+ * scanner's position; in a planned run, the migrate scanner's fits in the
+ * blocks the plan chose, and the census's in the zone.  A scanner that
+ * starts a block over on every call counts pfns twice.
  */
 static void ct_expect_each_pfn_once(struct kunit *test, struct zone *zone,
 				    const struct compact_control *cc)
 {
+	unsigned long migrate_span = cc->cur.migrate_pfn - zone->zone_start_pfn;
+
+	if (cc->plan.nr_sources)
+		migrate_span = min(migrate_span, (unsigned long)cc->plan.nr_sources *
+						 pageblock_nr_pages);
 	KUNIT_EXPECT_LE_MSG(test, cc->stats.free_scanned,
 			    zone_end_pfn(zone) - cc->cur.free_pfn,
 			    "free scanner: free_scanned counts pfns visited twice");
-	KUNIT_EXPECT_LE_MSG(test, cc->stats.migrate_scanned,
-			    cc->cur.migrate_pfn - zone->zone_start_pfn,
+	KUNIT_EXPECT_LE_MSG(test, cc->stats.migrate_scanned, migrate_span,
 			    "migrate scanner: migrate_scanned counts pfns visited twice");
+	KUNIT_EXPECT_LE_MSG(test, cc->stats.census_scanned,
+			    zone_end_pfn(zone) - zone->zone_start_pfn,
+			    "census: census_scanned counts pfns visited twice");
 }
 
 /* ===================================================================== */

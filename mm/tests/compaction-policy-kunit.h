@@ -287,6 +287,103 @@ static void cma_serves_only_cma_allocations(struct kunit *test)
 }
 
 /* ===================================================================== */
+/* Planned runs                                                          */
+/* ===================================================================== */
+
+#define N CPOL_USED_NEVER
+
+/* The worked example of cpol_plan_sources()'s comment. */
+static void plan_cheapest_blocks_first(struct kunit *test)
+{
+	static const struct cpol_census_entry b[] = {
+		{ 3, 5 }, { 0, 8 }, { N, 6 }, { 5, 3 }, { 1, 7 },
+	};
+	DECLARE_BITMAP(src, 8) = { 0 };
+
+	KUNIT_EXPECT_EQ(test, cpol_plan_sources(b, ARRAY_SIZE(b), 20, src), 2U);
+	KUNIT_EXPECT_EQ(test, src[0], BIT(1) | BIT(4));
+}
+
+/* A budget for every block: all but the ones that cannot become free. */
+static void plan_never_blocks_stay(struct kunit *test)
+{
+	static const struct cpol_census_entry b[] = {
+		{ N, 0 }, { 511, 1 }, { N, 500 }, { 2, 510 }, { N, 0 },
+	};
+	DECLARE_BITMAP(src, 8) = { 0 };
+
+	KUNIT_EXPECT_EQ(test, cpol_plan_sources(b, ARRAY_SIZE(b), ~0UL, src), 2U);
+	KUNIT_EXPECT_EQ(test, src[0], BIT(1) | BIT(3));
+}
+
+/* Ties go to the lower pfn; a budget short of one block chooses none. */
+static void plan_ties_and_partial_counts(struct kunit *test)
+{
+	static const struct cpol_census_entry b[] = {
+		{ 4, 4 }, { 4, 4 }, { 6, 2 }, { 6, 2 }, { 6, 2 }, { 4, 4 },
+	};
+	DECLARE_BITMAP(src, 8) = { 0 };
+
+	/* all three with 4 used (24), then two of the 6s (16) */
+	KUNIT_EXPECT_EQ(test, cpol_plan_sources(b, ARRAY_SIZE(b), 40, src), 5U);
+	KUNIT_EXPECT_EQ(test, src[0], BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(5));
+	bitmap_zero(src, 8);
+	/* 7 pages: not even one block */
+	KUNIT_EXPECT_EQ(test, cpol_plan_sources(b, ARRAY_SIZE(b), 7, src), 0U);
+	KUNIT_EXPECT_EQ(test, src[0], 0UL);
+	bitmap_zero(src, 8);
+	/* an empty zone */
+	KUNIT_EXPECT_EQ(test, cpol_plan_sources(b, 0, 100, src), 0U);
+}
+
+/*
+ * The choice moves no more than the fewest moves that free as many blocks:
+ * checked against every subset of a 10-block census.
+ */
+static void plan_is_optimal(struct kunit *test)
+{
+	static const struct cpol_census_entry b[] = {
+		{ 9, 3 }, { 2, 10 }, { N, 4 }, { 7, 5 }, { 0, 12 },
+		{ 12, 0 }, { 5, 7 }, { N, 0 }, { 3, 9 }, { 11, 1 },
+	};
+	unsigned long budget;
+
+	for (budget = 0; budget <= 100; budget += 7) {
+		DECLARE_BITMAP(src, 16) = { 0 };
+		unsigned int k, best_k = 0, mask, i, moves = 0, best_moves = 0;
+
+		k = cpol_plan_sources(b, ARRAY_SIZE(b), budget, src);
+		for (i = 0; i < ARRAY_SIZE(b); i++)
+			if (test_bit(i, src))
+				moves += b[i].used;
+		for (mask = 0; mask < 1U << ARRAY_SIZE(b); mask++) {
+			unsigned long cost = 0;
+			unsigned int n = 0, m = 0;
+
+			for (i = 0; i < ARRAY_SIZE(b); i++) {
+				if (!(mask & BIT(i)))
+					continue;
+				if (b[i].used == N)
+					break;
+				cost += b[i].used + b[i].free;
+				m += b[i].used;
+				n++;
+			}
+			if (i < ARRAY_SIZE(b) || cost > budget)
+				continue;
+			if (n > best_k || (n == best_k && m < best_moves)) {
+				best_k = n;
+				best_moves = m;
+			}
+		}
+		KUNIT_EXPECT_EQ_MSG(test, k, best_k, "budget %lu", budget);
+		KUNIT_EXPECT_EQ_MSG(test, moves, best_moves, "budget %lu", budget);
+	}
+}
+
+#undef N
+
+/* ===================================================================== */
 /* Throttling and proactive compaction                                   */
 /* ===================================================================== */
 
@@ -350,6 +447,10 @@ static struct kunit_case compaction_policy_cases[] = {
 	KUNIT_CASE(blocks_evacuated),
 	KUNIT_CASE(blocks_filled),
 	KUNIT_CASE(cma_serves_only_cma_allocations),
+	KUNIT_CASE(plan_cheapest_blocks_first),
+	KUNIT_CASE(plan_never_blocks_stay),
+	KUNIT_CASE(plan_ties_and_partial_counts),
+	KUNIT_CASE(plan_is_optimal),
 	KUNIT_CASE(isolation_limit),
 	KUNIT_CASE(score_band),
 	KUNIT_CASE(zone_score_weighting),

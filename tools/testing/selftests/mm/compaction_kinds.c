@@ -621,15 +621,24 @@ static unsigned long kind_bad_pages(const struct kind *k)
 #define MAX_SPANS	64
 
 /*
- * What the migrate scanner went over in the last compaction: per zone,
- * [zone_start, migrate_pfn) of our task's mm_compaction_end.  A movable
- * folio in there was looked at, and a correct engine moved it.
+ * The runs of the last compaction: per zone, [zone_start, migrate_pfn) of
+ * our task's mm_compaction_end, and how each ended.
  */
 static struct {
 	unsigned long start, end;
 	bool complete;		/* the run ended with its scanners met */
 } spans[MAX_SPANS];
 static int nr_spans;
+/*
+ * What the migrate scanner looked at in the last compaction: the ranges
+ * of our task's mm_compaction_isolate_migratepages events, each inside one
+ * pageblock.  A movable folio in there was looked at, and a correct engine
+ * moved it.  A planned run (its census) also logs one event over the whole
+ * zone that takes nothing: a range longer than a pageblock is that one,
+ * and is not a look by the scanner.
+ */
+static struct range { unsigned long start, end; } *looked;
+static unsigned long nr_looked;
 /*
  * A zone's run ended before its scanners met.  The engine ends a run when
  * migrate_pages() returns -ENOMEM before they meet, as upstream does: a
@@ -641,10 +650,10 @@ static bool cut_short;
 
 static bool passed(uint64_t pfn)
 {
-	int i;
+	unsigned long i;
 
-	for (i = 0; i < nr_spans; i++)
-		if (pfn >= spans[i].start && pfn < spans[i].end)
+	for (i = 0; i < nr_looked; i++)
+		if (pfn >= looked[i].start && pfn < looked[i].end)
 			return true;
 	return false;
 }
@@ -656,14 +665,28 @@ static void read_spans(char *buf, size_t size)
 	unsigned long i;
 
 	nr_spans = 0;
+	nr_looked = 0;
 	cut_short = false;
 	buf[0] = '\0';
 	if (trace_read(&t))
 		ksft_exit_fail_msg("cannot read our trace\n");
+	free(looked);
+	looked = calloc(t.n + 1, sizeof(*looked));
+	if (!looked)
+		ksft_exit_fail_msg("no memory for %lu ranges\n", t.n);
 	for (i = 0; i < t.n && nr_spans < MAX_SPANS; i++) {
 		const struct trace_event *e = &t.ev[i];
 
-		if (strcmp(e->name, "mm_compaction_end") || e->pid != getpid())
+		if (e->pid != getpid())
+			continue;
+		if (!strcmp(e->name, "mm_compaction_isolate_migratepages") &&
+		    e->range_end > e->range_start &&
+		    e->range_end - e->range_start <= PAGES_PER_BLOCK) {
+			looked[nr_looked].start = e->range_start;
+			looked[nr_looked++].end = e->range_end;
+			continue;
+		}
+		if (strcmp(e->name, "mm_compaction_end"))
 			continue;
 		spans[nr_spans].start = e->zone_start;
 		spans[nr_spans].end = e->migrate_pfn;
@@ -1308,9 +1331,11 @@ int main(void)
 		ksft_exit_fail_msg("%s is absent: our engine provides it\n",
 				   VM_UNEVICTABLE_ALLOWED);
 	set_or_die(VM_UNEVICTABLE_ALLOWED, "1");
-	ret = trace_start("compaction_kinds", 256);
-	if (ret || trace_enable("compaction/mm_compaction_end"))
-		ksft_exit_fail_msg("cannot trace mm_compaction_end: %s\n", strerror(-ret));
+	ret = trace_start("compaction_kinds", 4096);
+	if (ret || trace_enable("compaction/mm_compaction_end") ||
+	    trace_enable("compaction/mm_compaction_isolate_migratepages"))
+		ksft_exit_fail_msg("cannot trace mm_compaction_end and isolate_migratepages: %s\n",
+				   strerror(-ret));
 	set_or_die(VM_PROACTIVENESS, "0");
 	if (!access(VM_PCP_HIGH_FRACTION, F_OK))
 		set_or_die(VM_PCP_HIGH_FRACTION, PCP_HIGH_FRACTION);

@@ -693,6 +693,10 @@ void trace_parse_line(const char *line, struct trace_event *e)
 	if (s)
 		sscanf(s, "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx",
 		       &e->zone_start, &e->migrate_pfn, &e->free_pfn, &e->zone_end);
+	s = strstr(p, "range=(");
+	if (s)
+		sscanf(s, "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu",
+		       &e->range_start, &e->range_end, &e->nr_scanned, &e->nr_taken);
 }
 
 int trace_read(struct trace_log *log)

@@ -161,6 +161,8 @@ struct trace_event {
 	char mode[8];		/* mode=sync|async */
 	unsigned long consider, limit;
 	unsigned long zone_start, migrate_pfn, free_pfn, zone_end;
+	/* isolate_migratepages, isolate_freepages */
+	unsigned long range_start, range_end, nr_scanned, nr_taken;
 };
 
 struct trace_log {
