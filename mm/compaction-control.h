@@ -113,6 +113,8 @@ struct compact_request {
  * @free_cma:    (r) planned runs: the free scanner's second walk down the
  *               zone, over CMA blocks only (the first one passes them by).
  * @free_done:   (r) planned runs: the free scanner has walked the zone.
+ * @free_lists_off: (r) a search of the buddy free lists for targets found
+ *               nothing: the run walks pageblocks only.
  *
  * Invariant while a run goes on: the free scanner's pageblock lies
  * strictly above the migrate scanner's (see cpol_scanners_met()).
@@ -124,6 +126,7 @@ struct compact_cursor {
 	unsigned long batch_pfn;
 	bool free_cma;
 	bool free_done;
+	bool free_lists_off;
 };
 
 /**
@@ -131,7 +134,9 @@ struct compact_cursor {
  * @migrate_scanned: (r) pfns the migrate scanner looked at.
  * @census_scanned:  (r) pfns a planned run's census looked at; counted
  *                   with @migrate_scanned in compact_migrate_scanned.
- * @free_scanned:    (r) pfns the free scanner looked at.
+ * @free_scanned:    (r) pfns the free scanner's walk looked at.
+ * @list_scanned:    (r) free list entries its searches looked at; counted
+ *                   with @free_scanned in compact_free_scanned.
  * @migrated:        (r) pages migrate_pages() moved.
  * @failed:          (r) pages it could not move.
  * @contended:       (r) the run stopped early: lock contention or
@@ -144,6 +149,7 @@ struct compact_stats {
 	unsigned long migrate_scanned;
 	unsigned long census_scanned;
 	unsigned long free_scanned;
+	unsigned long list_scanned;
 	unsigned long migrated;
 	unsigned long failed;
 	bool contended;

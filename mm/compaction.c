@@ -1334,9 +1334,9 @@ static bool census_page_movable(struct compact_control *cc, struct page *page,
  * Count the pageblock at @start: movable pages, free pages the free
  * scanner may take, and whether something in it can never move.  Blocks
  * the run neither empties nor fills (not movable or CMA, or not wholly in
- * the zone) are not read.  A used page with no reference is on its way to
- * or from a free list (a per-CPU list, most likely): it neither holds the
- * block nor counts as a target.
+ * the zone) are not read.  A page that is neither free nor movable holds
+ * the block, even one without a reference: after plan_make() drained the
+ * per-CPU lists, that is a page on its way somewhere, and it may stay.
  */
 static struct cpol_census_entry census_block(struct compact_control *cc,
 					     unsigned long start)
@@ -1371,7 +1371,7 @@ static struct cpol_census_entry census_block(struct compact_control *cc,
 		} else if (census_page_movable(cc, page, &step)) {
 			step = min(step, end - pfn);
 			used += step;
-		} else if (page_count(page)) {
+		} else {
 			never = true;
 		}
 	}
@@ -1402,8 +1402,14 @@ static void plan_make(struct compact_control *cc)
 	plan->sources = bitmap_zalloc(nr, gfp);
 	if (!census || !plan->sources)
 		goto fail;
-	/* Pages on this CPU's free lists would look used. */
-	drain_local_pages(zone);
+	/*
+	 * A free page on a CPU's free list is neither free nor used to the
+	 * census, and keeps its block from merging until that CPU drains it:
+	 * a block chosen for being cheap would be emptied in vain.  Every
+	 * CPU's, not only ours: the pages the workload freed last sit on the
+	 * lists of the CPUs it ran on.
+	 */
+	drain_all_pages(zone);
 	for (i = 0, pfn = plan->base_pfn; i < nr; i++, pfn += pageblock_nr_pages) {
 		census[i] = census_block(cc, pfn);
 		free += census[i].free;
@@ -1602,6 +1608,97 @@ static enum free_step free_scanner_work_block(struct compact_control *cc,
 	return step;
 }
 
+/* ===================================================================== */
+/* Free scanner: straight from the buddy free lists                      */
+/* ===================================================================== */
+
+/*
+ * Free list entries one search looks at, at most: it holds zone->lock with
+ * interrupts off all along.
+ */
+#define FREE_LIST_LOOK_MAX	(4 * COMPACT_BATCH)
+
+/*
+ * May a free page at @pfn be a target?  Not in a block the run may still
+ * empty, nor in one it has emptied: for a planned run, any block but the
+ * chosen ones; otherwise only the free scanner's block and those above
+ * it, which the migrate scanner never reaches.
+ */
+static bool free_list_page_usable(struct compact_control *cc, unsigned long pfn)
+{
+	if (run_is_planned(cc))
+		return !plan_is_source(&cc->plan, pageblock_start_pfn(pfn));
+	return pageblock_start_pfn(pfn) >= cc->cur.free_pfn;
+}
+
+/**
+ * free_lists_search() - take targets straight from the zone's free lists.
+ * @cc:    the run.
+ * @order: the order of the folio that needs a target now.
+ *
+ * The free scanner's walk reads every pfn of a block to find its free
+ * pages, and most of that reading is in vain when the blocks it walks are
+ * full.  The buddy allocator's free lists already name every free page.
+ * Take small ones (from @order up to, not including, the order the run
+ * works towards, and below half a pageblock, which __isolate_free_page()
+ * would retype) of movable pageblocks where free_list_page_usable() allows,
+ * smallest first: a small free page is a hole in a block that is mostly
+ * used, the best place for a moved page.  CMA blocks are not searched.
+ * Looks at FREE_LIST_LOOK_MAX entries at most; a search that finds nothing
+ * is not tried again in the run.
+ *
+ * Context: process context, no locks held; takes zone->lock with
+ * interrupts off (only a trylock in an asynchronous run).
+ */
+static void free_lists_search(struct compact_control *cc, unsigned int order)
+{
+	struct zone *zone = cc->req.zone;
+	unsigned int top = min_t(unsigned int, run_rules(cc).keep_order,
+				 pageblock_order - 1);
+	unsigned long flags, looked = 0, taken = 0;
+	unsigned long low = ULONG_MAX, high = 0;
+	unsigned int o;
+
+	if (run_is_async(cc)) {
+		if (!spin_trylock_irqsave(&zone->lock, flags))
+			return;
+	} else {
+		spin_lock_irqsave(&zone->lock, flags);
+	}
+	for (o = order; o < top && !free_lists_enough(cc, order); o++) {
+		struct list_head *list = &zone->free_area[o].free_list[MIGRATE_MOVABLE];
+		struct page *page, *next;
+
+		list_for_each_entry_safe(page, next, list, buddy_list) {
+			unsigned long pfn = page_to_pfn(page);
+
+			if (++looked > FREE_LIST_LOOK_MAX)
+				goto out;
+			if (!free_list_page_usable(cc, pfn))
+				continue;
+			if (!__isolate_free_page(page, o))
+				goto out;	/* the watermark says no */
+			list_add_tail(&page->lru, &cc->freepages[o]);
+			cc->nr_freepages += 1U << o;
+			taken += 1UL << o;
+			low = min(low, pfn);
+			high = max(high, pfn + (1UL << o));
+			if (free_lists_enough(cc, order))
+				goto out;
+		}
+	}
+out:
+	spin_unlock_irqrestore(&zone->lock, flags);
+	looked = min(looked, (unsigned long)FREE_LIST_LOOK_MAX);
+	cc->stats.list_scanned += looked;
+	if (taken)
+		count_compact_isolated(taken);
+	else
+		cc->cur.free_lists_off = true;
+	trace_mm_compaction_fast_isolate_freepages(taken ? low : 0, high,
+						   looked, taken);
+}
+
 /*
  * Once the run holds a free page for every page waiting to move, one
  * refill for a large folio looks at about this many more blocks for a page
@@ -1627,6 +1724,11 @@ static void free_scanner_refill(struct compact_control *cc, unsigned int order)
 	struct cpol_span span = zone_span(cc->req.zone);
 	unsigned int extra = 0, blocks = 0;
 
+	if (!cc->cur.free_lists_off) {
+		free_lists_search(cc, order);
+		if (free_lists_enough(cc, order))
+			return;
+	}
 	while (!free_scanner_done(cc, &span)) {
 		if (free_scanner_work_block(cc, &span, order) != FREE_BLOCK_DONE)
 			break;
@@ -1858,6 +1960,7 @@ static void run_place_scanners(struct compact_control *cc)
 
 	cc->cur.free_cma = false;
 	cc->cur.free_done = false;
+	cc->cur.free_lists_off = false;
 	if (run_is_planned(cc)) {
 		/* Both scanners cover the zone: the plan keeps them apart. */
 		cc->cur.migrate_pfn = plan_next_source(&cc->plan, span.start);
@@ -2020,13 +2123,15 @@ static void run_wind_up(struct compact_control *cc)
 	high = free_lists_release(cc);
 	count_vm_events(COMPACTMIGRATE_SCANNED,
 			cc->stats.migrate_scanned + cc->stats.census_scanned);
-	count_vm_events(COMPACTFREE_SCANNED, cc->stats.free_scanned);
+	count_vm_events(COMPACTFREE_SCANNED,
+			cc->stats.free_scanned + cc->stats.list_scanned);
 	if (cc->req.reason == COMPACT_REASON_KCOMPACTD ||
 	    cc->req.reason == COMPACT_REASON_PROACTIVE) {
 		count_vm_events(KCOMPACTD_MIGRATE_SCANNED,
 				cc->stats.migrate_scanned +
 				cc->stats.census_scanned);
-		count_vm_events(KCOMPACTD_FREE_SCANNED, cc->stats.free_scanned);
+		count_vm_events(KCOMPACTD_FREE_SCANNED,
+				cc->stats.free_scanned + cc->stats.list_scanned);
 	}
 	/* Free pages given back above the cached start must be found again. */
 	if (high && run_caches_positions(cc) &&

@@ -245,6 +245,8 @@ static void compaction_rules_free_scanner_resumes(struct kunit *test)
 	cc.cur.migrate_pfn = span.start;
 	cc.cur.free_pfn = b;
 	cc.cur.free_next = b;
+	/* the walk, not the search of the free lists that comes first */
+	cc.cur.free_lists_off = true;
 
 	cc.nr_migratepages = 1;
 	free_scanner_refill(&cc, 0);
@@ -263,11 +265,92 @@ static void compaction_rules_free_scanner_resumes(struct kunit *test)
 	__free_page(head);
 }
 
+/* Does the run hold a free page from [@start, @end)? */
+static bool ct_holds_page_in(struct compact_control *cc, unsigned long start,
+			     unsigned long end)
+{
+	struct page *page;
+	unsigned int o;
+
+	for (o = 0; o < NR_PAGE_ORDERS; o++)
+		list_for_each_entry(page, &cc->freepages[o], lru)
+			if (page_to_pfn(page) >= start && page_to_pfn(page) < end)
+				return true;
+	return false;
+}
+
+/* Is every free page the run holds at or above @pfn? */
+static bool ct_holds_only_above(struct compact_control *cc, unsigned long pfn)
+{
+	return !ct_holds_page_in(cc, 0, pfn);
+}
+
+/*
+ * A search of the free lists takes targets only where the migrate scanner
+ * never goes: the free scanner's pageblock and those above it.  Our block
+ * B, all free but its first page, has its free pages on the lists of
+ * orders 0 to 8:
+ *
+ *   block B   [K f ff ffff ... (256)]   K = kept
+ *
+ * With the free scanner at B, they may be taken; with it just above B,
+ * none of them (a run would fill a block its migrate scanner is about to
+ * empty).  Each search looks at a bounded number of list
+ * entries.
+ */
+static void compaction_rules_free_lists_search_stays_above(struct kunit *test)
+{
+	struct compact_control cc = { };
+	struct page *head;
+	unsigned long b;
+	int pass;
+
+	head = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | __GFP_NORETRY,
+			   pageblock_order);
+	if (!head)
+		kunit_skip(test, "no free pageblock");
+	split_page(head, pageblock_order);
+	for (b = 1; b < pageblock_nr_pages; b++)
+		__free_page(head + b);
+	drain_all_pages(page_zone(head));
+	b = page_to_pfn(head);
+
+	for (pass = 0; pass < 2; pass++) {
+		unsigned long floor = pass ? b + pageblock_nr_pages : b;
+
+		cc.req = whole_zone_request(page_zone(head), COMPACT_REASON_MANUAL);
+		cc.req.flags |= COMPACT_F_NO_SET_SKIP;
+		memset(&cc.stats, 0, sizeof(cc.stats));
+		INIT_LIST_HEAD(&cc.migratepages);
+		free_lists_init(&cc);
+		cc.cur.migrate_pfn = zone_span(cc.req.zone).start;
+		cc.cur.free_pfn = floor;
+		cc.cur.free_next = floor;
+		cc.cur.free_lists_off = false;
+		cc.nr_migratepages = 2 * COMPACT_BATCH;
+
+		free_lists_search(&cc, 0);
+		KUNIT_EXPECT_TRUE_MSG(test, ct_holds_only_above(&cc, floor),
+				      "a target below the free scanner's block 0x%lx", floor);
+		KUNIT_EXPECT_LE(test, cc.stats.list_scanned, FREE_LIST_LOOK_MAX);
+		KUNIT_EXPECT_EQ(test, cc.stats.free_scanned, 0UL);
+		if (!pass)
+			KUNIT_EXPECT_TRUE_MSG(test, ct_holds_page_in(&cc, b, b + pageblock_nr_pages),
+					      "no free page of block 0x%lx taken", b);
+		else
+			KUNIT_EXPECT_FALSE(test, ct_holds_page_in(&cc, b, b + pageblock_nr_pages));
+		cc.nr_migratepages = 0;
+		free_lists_release(&cc);
+	}
+	__free_page(head);
+}
+
 static struct kunit_case compaction_rules_cases[] = {
 	KUNIT_CASE(compaction_rules_nonblocking_isolation),
 	KUNIT_CASE(compaction_rules_sweep_stops),
 	KUNIT_CASE(compaction_rules_failed_block_revisited),
 	KUNIT_CASE(compaction_rules_free_scanner_resumes),
+	KUNIT_CASE(compaction_rules_free_lists_search_stays_above),
 	{}
 };
 

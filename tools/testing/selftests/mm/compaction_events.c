@@ -28,9 +28,10 @@
  * Phases and cases (one TAP line each):
  *   1. setup: the trace instance exists and every event of our engine is in
  *      its events/compaction/.  mm_compaction_fast_isolate_freepages is
- *      there for the ABI, but our engine has no free-list search yet and
- *      never fires it, so nothing below requires it to fire: add that when
- *      the search exists;
+ *      our free scanner's search of the buddy free lists, which every
+ *      refill of targets tries first: direct and manual compaction must
+ *      fire it (the free scanner's pageblock walk, isolate_freepages,
+ *      comes only when the search falls short, so it is not required);
  *   2. the layout leaves at most 2 free 2 MiB blocks (a second filler pass
  *      takes any freed meanwhile; what is left is what a THP may not take,
  *      such as the high-order atomic reserve);
@@ -98,11 +99,13 @@
  *      compact_stall, _success, _fail and compact_daemon_* do not;
  *  13. our task's trace: exactly one begin/end pair per populated zone of
  *      /proc/zoneinfo, mode sync, status complete (a manual run goes
- *      through each zone), isolate_migratepages, isolate_freepages,
+ *      through each zone), isolate_migratepages, fast_isolate_freepages,
  *      migratepages and finished (order -1), and no try_to_compact_pages
  *      or suitable (those are for allocations);
  *  14. the trace and the counters agree exactly: the sums of nr_scanned of
- *      isolate_migratepages and isolate_freepages are the moves of
+ *      isolate_migratepages (a planned run's census is one of them, over
+ *      the zone) and of isolate_freepages and fast_isolate_freepages are
+ *      the moves of
  *      compact_migrate_scanned and compact_free_scanned, the sum of their
  *      nr_taken that of compact_isolated, the sum of nr_migrated that of
  *      pgmigrate_success, and no other task compacted meanwhile;
@@ -594,6 +597,7 @@ static void one_event(struct trace_sum *t, int ev, int pid, bool selected,
 	switch (ev) {
 	case E_ISO_MIGRATE:
 	case E_ISO_FREE:
+	case E_FAST_ISO_FREE:
 		if (!field_ul(f, "nr_scanned=", &scanned) || !field_ul(f, "nr_taken=", &taken)) {
 			trace_error(t, "unreadable %s: %.60s", evnames[ev], f);
 			break;
@@ -970,7 +974,7 @@ static void phase_direct(void)
 	struct trace_sum t;
 	unsigned long stall, sf;
 	const unsigned int need = BIT(E_TRY) | BIT(E_SUITABLE) | BIT(E_BEGIN) |
-		BIT(E_END) | BIT(E_ISO_MIGRATE) | BIT(E_ISO_FREE) |
+		BIT(E_END) | BIT(E_ISO_MIGRATE) | BIT(E_FAST_ISO_FREE) |
 		BIT(E_MIGRATEPAGES) | BIT(E_FINISHED) | BIT(E_DEFER_RESET);
 	int nodes[MAX_NODES], nn = mem_nodes(nodes), n, i, huge = 0, faults = 0;
 	int per_node = DIRECT_FAULTS / nn > 2 ? DIRECT_FAULTS / nn : 2;
@@ -1071,7 +1075,7 @@ static void phase_kcompactd(void)
 {
 	static int fds[MAX_PIPES][2];
 	const unsigned int need = BIT(E_BEGIN) | BIT(E_END) | BIT(E_ISO_MIGRATE) |
-				  BIT(E_ISO_FREE) | BIT(E_KCD_WAKE);
+				  BIT(E_FAST_ISO_FREE) | BIT(E_KCD_WAKE);
 	struct snap a, b;
 	struct trace_sum t;
 	char *buf = malloc(PIPE_BYTES), list[512];
@@ -1245,7 +1249,7 @@ static void extra_migrate(void)
 static void phase_manual(void)
 {
 	const unsigned int need = BIT(E_BEGIN) | BIT(E_END) | BIT(E_ISO_MIGRATE) |
-				  BIT(E_ISO_FREE) | BIT(E_MIGRATEPAGES) | BIT(E_FINISHED);
+				  BIT(E_FAST_ISO_FREE) | BIT(E_MIGRATEPAGES) | BIT(E_FINISHED);
 	struct snap a, b;
 	struct trace_sum t;
 	char list[512], path[128];

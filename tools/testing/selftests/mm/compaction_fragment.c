@@ -79,11 +79,29 @@
  *   6. compact_migrate_scanned moved in /proc/vmstat: the scanner ran;
  *   7. every kept page still holds its pattern (the whole page).
  *
+ * Phase 2, where the choice of blocks decides the cost: the benchmark's
+ * gradient workload (/bench/workload gradient 80 READY 1, bench/workload.c)
+ * maps 80% of MemFree, writes it, and keeps in every physical pageblock it
+ * holds a planned share of 8 to 504 of the 512 pages, chosen by pfn from
+ * /proc/self/pagemap.  Free memory, not the blocks that could be emptied,
+ * then limits how many blocks can be freed, and a compactor that empties
+ * blocks in pfn order moves about twice the fewest pages that free as many
+ * (1.94x on the bench, 2026-11-29, before planned runs).  THP is off and
+ * proactiveness 0 for it, as in the bench.
+ *   8. the workload built its layout;
+ *   9. free 2 MiB blocks >= 95% of the limit in the zones with pages to
+ *      move (as case 4; ours: 0.976 in the 1 GiB two-node guest, where the
+ *      free pages of unmovable pageblocks, which no run may fill, are a
+ *      larger share of the limit than in the bench's 2 GiB, 0.995 there);
+ *  10. pgmigrate_success moved by at most 110% of M_min(k) (ours: 1.001;
+ *      an engine that empties blocks in pfn order: about 1.9);
+ *  11. the workload finds every kept page intact (exit 0).
+ *
  * During the test percpu_pagelist_high_fraction is 1000000 (restored at
  * exit): free pages parked on per-CPU lists would keep blocks from merging
  * and look like kernel pages to the oracle (see compaction_util.h).  Skips
- * (exit 4) when not root or a /proc file it needs is absent.  Takes 3 to
- * 6 s in a 1 GiB QEMU/TCG guest (the oracle reads every pfn's flags twice).
+ * (exit 4) when not root or a /proc file it needs is absent.  Takes 7 to
+ * 11 s in a 1 GiB QEMU/TCG guest (the oracle reads every pfn's flags twice).
  * COMPACTION_ORACLE in the environment names another oracle binary.
  *
  * To see it fail: build with -DBREAK_WRITE_0 (writes "0" instead of "1":
@@ -95,11 +113,14 @@
  * page before the check: case 7 fails).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../kselftest.h"
@@ -112,6 +133,15 @@
 #define MIN_SHARE_PCT	95	/* free blocks after, in % of N_max */
 #define MAX_MOVES_X2	3	/* pages migrated <= 3/2 of the minimum */
 #define MAX_ZONES	32
+/* Phase 2, the gradient layout (see the top) */
+#define WORKLOAD	"/bench/workload"
+#define GRADIENT_PCT	80	/* of MemFree, for the workload's region */
+#define GRADIENT_SEED	"1"
+#define GRADIENT_READY	"/tmp/compaction_fragment.ready"
+#define GRADIENT_OUT	"/tmp/compaction_fragment.workload"
+#define GRADIENT_WAIT_S	300.0
+#define GRADIENT_SHARE_PCT	95	/* free blocks after, in % of the limit */
+#define GRADIENT_MOVES_PCT	110	/* pages migrated, in % of M_min(k) */
 
 static bool kept(unsigned long i, void *arg)
 {
@@ -337,8 +367,9 @@ static long reachable(const struct limit *l)
  * batches, which no compaction run frees (node 1 of the guest, untouched
  * by the layout: 228 free blocks against an N_max of 244).
  */
-static bool enough_blocks(const struct oracle_run *before, const struct oracle_run *after,
-			  long *sum_limit, long *sum_got)
+static bool enough_blocks_pct(const struct oracle_run *before,
+			      const struct oracle_run *after, int pct,
+			      long *sum_limit, long *sum_got)
 {
 	long got = 0;
 	bool ok = true;
@@ -347,7 +378,7 @@ static bool enough_blocks(const struct oracle_run *before, const struct oracle_r
 	*sum_limit = 0;
 	for (i = 0; i < before->nr; i++) {
 		const struct limit *b = &before->zone[i], *a = find_zone(after, b);
-		long limit = reachable(b), need = limit * MIN_SHARE_PCT / 100;
+		long limit = reachable(b), need = limit * pct / 100;
 
 		if (!a) {
 			ksft_print_msg("zone %d %s missing from the oracle's second run\n",
@@ -368,7 +399,13 @@ static bool enough_blocks(const struct oracle_run *before, const struct oracle_r
 			ok = false;
 	}
 	*sum_got = got;
-	return ok && *sum_limit > 0 && got * 100 >= *sum_limit * MIN_SHARE_PCT;
+	return ok && *sum_limit > 0 && got * 100 >= *sum_limit * pct;
+}
+
+static bool enough_blocks(const struct oracle_run *before, const struct oracle_run *after,
+			  long *sum_limit, long *sum_got)
+{
+	return enough_blocks_pct(before, after, MIN_SHARE_PCT, sum_limit, sum_got);
 }
 
 /*
@@ -393,6 +430,129 @@ static long min_moves(const struct oracle_run *before, const struct oracle_run *
 		sum += m;
 	}
 	return sum;
+}
+
+/* === Phase 2: the gradient layout, where the blocks chosen decide the cost === */
+
+/*
+ * Start the benchmark's gradient workload and wait until its layout is
+ * built.  Returns its pid, or -1 with the reason printed.
+ */
+static pid_t gradient_start(const char *pct)
+{
+	double t0 = now_s();
+	pid_t pid;
+	int st;
+
+	unlink(GRADIENT_READY);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int fd = open(GRADIENT_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(WORKLOAD, WORKLOAD, "gradient", pct, GRADIENT_READY,
+		      GRADIENT_SEED, (char *)NULL);
+		_exit(127);
+	}
+	while (access(GRADIENT_READY, F_OK)) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			ksft_print_msg("%s exited (status 0x%x) before its layout was ready\n",
+				       WORKLOAD, st);
+			return -1;
+		}
+		if (now_s() - t0 > GRADIENT_WAIT_S) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			ksft_print_msg("%s: no layout after %.0f s\n", WORKLOAD, GRADIENT_WAIT_S);
+			return -1;
+		}
+		usleep(100000);
+	}
+	return pid;
+}
+
+/* Let the workload check its kept pages; true if it found all intact. */
+static bool gradient_finish(pid_t pid)
+{
+	char line[256];
+	FILE *f;
+	int st;
+
+	kill(pid, SIGUSR1);
+	if (waitpid(pid, &st, 0) != pid)
+		return false;
+	f = fopen(GRADIENT_OUT, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "WORKLOAD kind", 13))
+			ksft_print_msg("%s", line);
+	if (f)
+		fclose(f);
+	return WIFEXITED(st) && !WEXITSTATUS(st);
+}
+
+/*
+ * Cases 8-11: the gradient layout (bench/workload.c: every physical
+ * pageblock the workload holds keeps a planned share, 8 to 504 of its 512
+ * pages, by pfn), with the workload's region filling GRADIENT_PCT of
+ * MemFree so that free memory, not the blocks that could be emptied, sets
+ * how many blocks can be freed: which blocks a run empties decides how
+ * many pages it moves.
+ */
+static void gradient_phase(const char *oracle)
+{
+	static struct oracle_run before, after;
+	unsigned long migrated0, migrated1;
+	long limit, got, least;
+	char pct[16];
+	bool ok;
+	pid_t pid;
+
+	snprintf(pct, sizeof(pct), "%d", GRADIENT_PCT);
+	/*
+	 * As the bench runs it: 4 KiB pages only (a THP the workload then
+	 * punches holes in stays a large folio until it is split, which no
+	 * run moves), and no proactive compaction moving pages meanwhile.
+	 */
+	if ((!access(THP_ENABLED, F_OK) && knob_set(THP_ENABLED, "never")) ||
+	    knob_set(VM_PROACTIVENESS, "0"))
+		ksft_exit_fail_msg("cannot set THP off and proactiveness 0\n");
+	pid = gradient_start(pct);
+	ksft_test_result(pid > 0, "gradient: the workload built its layout (%d%% of MemFree)\n",
+			 GRADIENT_PCT);
+	if (pid <= 0) {
+		ksft_test_result_skip("gradient: no layout\n");
+		ksft_test_result_skip("gradient: no layout\n");
+		ksft_test_result_skip("gradient: no layout\n");
+		return;
+	}
+	if (run_oracle(oracle, &before))
+		ksft_exit_fail_msg("the oracle failed on the gradient layout\n");
+	need_counter("pgmigrate_success", &migrated0);
+	if (knob_write(VM_COMPACT_MEMORY, "1"))
+		ksft_exit_fail_msg("compact_memory refused \"1\"\n");
+	need_counter("pgmigrate_success", &migrated1);
+	if (run_oracle(oracle, &after))
+		ksft_exit_fail_msg("the oracle failed after compaction\n");
+
+	ok = enough_blocks_pct(&before, &after, GRADIENT_SHARE_PCT, &limit, &got);
+	ksft_test_result(ok, "gradient: free 2 MiB blocks %ld in the zones with pages to move, %.4f of their limit %ld (all zones: %ld, %.4f of N_max %ld), at least %d%%\n",
+			 got, limit ? (double)got / limit : 0.0, limit,
+			 after.total.free_blocks,
+			 (double)after.total.free_blocks / before.total.n_max,
+			 before.total.n_max, GRADIENT_SHARE_PCT);
+	least = min_moves(&before, &after);
+	ksft_test_result(least > 0 && (migrated1 - migrated0) * 100 <=
+			 (unsigned long)least * GRADIENT_MOVES_PCT,
+			 "gradient: pgmigrate_success moved by %lu, %.4f of M_min(k) %ld (M_min %ld), at most %d%%\n",
+			 migrated1 - migrated0,
+			 least > 0 ? (double)(migrated1 - migrated0) / least : 0.0,
+			 least, before.total.m_min, GRADIENT_MOVES_PCT);
+	ksft_test_result(gradient_finish(pid), "gradient: the workload's kept pages are intact\n");
 }
 
 /* === BREAK_MOVE_TWICE: every kept page to another node and back === */
@@ -452,7 +612,7 @@ int main(void)
 #ifdef BREAK_NO_ORACLE
 	oracle = ORACLE ".missing";
 #endif
-	ksft_set_plan(7);
+	ksft_set_plan(11);
 
 	/* small per-CPU free lists, restored at exit (see the top) */
 	if (!access(VM_PCP_HIGH_FRACTION, F_OK) &&
@@ -546,6 +706,11 @@ int main(void)
 	ksft_test_result(!bad, "kept pages intact: %lu of %lu bad\n", bad, nkept);
 
 	munmap(mem, blocks * BLOCK_2M);
+
+	/* 8-11: the gradient layout */
+	t = now_s();
+	gradient_phase(oracle);
+	ksft_print_msg("gradient phase %.1f s\n", now_s() - t);
 	ksft_print_msg("total %.1f s\n", now_s() - t0);
 	ksft_finished();
 }
