@@ -27,6 +27,7 @@ BOOT = os.path.join(HERE, '..', 'harness', 'boot.sh')
 WORKLOADS = {
 	'holes': [('holes', '2G')],
 	'gradient': [('gradient', '2G')],
+	'quarter': [('quarter', '2G')],
 	'mixed': [('mixed', '2G')],
 	'mixed-unmovable': [('mixed-unmovable', '2G')],
 	'thp': [('thp', '2G')],

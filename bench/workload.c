@@ -20,6 +20,9 @@
  *             pageblocks gets each share from 8 to 504 pages once, so which
  *             blocks a compactor evacuates decides how many pages it moves.
  *             "plan" prints plan(p / 512) for each PFN given.
+ *   quarter   like gradient, but the page at pfn p stays iff p % 4 == 0:
+ *             every pageblock keeps 128 pages, a regular layout that has
+ *             made compactors give up while blocks could still be freed.
  *   mixed     anonymous memory, tmpfs page cache and unmovable kernel
  *             allocations (pipe buffers, queued AF_UNIX socket data, small
  *             files' inodes and dentries) interleaved chunk by chunk, then
@@ -259,11 +262,24 @@ static unsigned long plan(uint64_t block)
 	return 8 + plan_perm[block % PLAN_PERIOD] * 496 / (PLAN_PERIOD - 1);
 }
 
+/* gradient: keep the page at @pfn iff its offset is below its block's plan */
+static int gradient_keeps(uint64_t pfn)
+{
+	return pfn % REGION_PAGES < plan(pfn / REGION_PAGES);
+}
+
+/* quarter: keep every fourth page by physical frame number */
+static int quarter_keeps(uint64_t pfn)
+{
+	return pfn % 4 == 0;
+}
+
 /*
- * Keep a page iff its pfn's offset in its pageblock is below the block's
- * plan.  The pages must be faulted in: their pfns are read here.
+ * Keep a page iff @keeps says so of its pfn (gradient: its offset in its
+ * pageblock is below the block's plan).  The pages must be faulted in:
+ * their pfns are read here.
  */
-static void gradient_keep(struct anon *a)
+static void keep_by_pfn(struct anon *a, int (*keeps)(uint64_t pfn))
 {
 	static uint64_t ent[REGION_PAGES];
 	unsigned long r, i;
@@ -285,8 +301,7 @@ static void gradient_keep(struct anon *a)
 				fprintf(stderr, "workload: no pfn in pagemap (not root?)\n");
 				exit(2);
 			}
-			set_kept(a, r * REGION_PAGES + i,
-				 pfn % REGION_PAGES < plan(pfn / REGION_PAGES));
+			set_kept(a, r * REGION_PAGES + i, keeps(pfn));
 		}
 	}
 	close(pm);
@@ -663,7 +678,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "plan"))
 		return print_plan(argc, argv);
 	if (argc < 4 || (pct = strtoul(argv[2], NULL, 10)) == 0 || pct > 95) {
-		fprintf(stderr, "usage: workload holes|gradient|mixed|mixed-unmovable|thp PERCENT(1-95) READYFILE [SEED]\n"
+		fprintf(stderr, "usage: workload holes|gradient|quarter|mixed|mixed-unmovable|thp PERCENT(1-95) READYFILE [SEED]\n"
 				"       workload plan SEED PFN...\n");
 		return 2;
 	}
@@ -680,13 +695,16 @@ int main(int argc, char **argv)
 		mixed_unmovable(&mul, budget);
 		a = mul.a;
 	} else if (!strcmp(kind, "holes") || !strcmp(kind, "thp") ||
-		   !strcmp(kind, "gradient")) {
+		   !strcmp(kind, "gradient") || !strcmp(kind, "quarter")) {
 		a.regions = budget / REGION;
 		a.mem = map_anon(a.regions * REGION, 0);
 		a.stride = 8;
 		fill(&a);
+		/* these need the pages faulted in */
 		if (!strcmp(kind, "gradient"))
-			gradient_keep(&a);	/* needs the pages faulted in */
+			keep_by_pfn(&a, gradient_keeps);
+		if (!strcmp(kind, "quarter"))
+			keep_by_pfn(&a, quarter_keeps);
 		punch(&a);
 	} else {
 		fprintf(stderr, "workload: unknown kind '%s'\n", kind);
