@@ -83,6 +83,27 @@ def wasted_pages(rec):
 	return wasted
 
 
+def evacuated_blocks(rec):
+	"""Blocks that held movable pages before the run and are free after:
+	the least a compactor must read to move what it moved is their pfns
+	(the layout's floor of pfns scanned).  None without the per-block
+	counts."""
+	before = {(u['node'], u['zone'], u['start_pfn']): u['used'] for u in rec.get('used_before', [])}
+	maps = {}
+	for line in rec.get('map_after', []):
+		node, zone, start, classes = line.split()
+		maps[(int(node), zone, int(start))] = classes
+	if not before or not maps:
+		return None
+	n = 0
+	for key, classes in maps.items():
+		old = before.get(key)
+		if old is None or len(old) != len(classes):
+			return None
+		n += sum(1 for b, ub in enumerate(old) if ub and classes[b] == 'F')
+	return n
+
+
 def unmovable_blocks(z):
 	return z['unmovable_blocks'] + z['mixed_blocks']
 
@@ -136,6 +157,9 @@ def figures(rec):
 		f['pages scanned'] = scanned
 		if migrated:
 			f['scanned / migrated'] = scanned / migrated
+			evacuated = evacuated_blocks(rec)
+			if evacuated is not None:
+				f['floor: evacuated pfns / migrated'] = evacuated * 512 / migrated
 	late = total(rec, 'oracle_late')
 	if before and late:
 		f['unmovable blocks before'] = unmovable_blocks(before)

@@ -130,6 +130,13 @@ class ReportTest(unittest.TestCase):
 	def test_derived_ratios(self):
 		self.assertEqual(self.rows['scanned / migrated'], ['10.00 ±0% (n=2)', '10.00 ±0% (n=2)', '1.000'])
 
+	def test_scan_floor(self):
+		# blocks with movable pages before and free after, 512 pfns each,
+		# per page migrated: stock b1, b2 (1024 / 45); ours b1-b3 twice
+		# (1536 / 60 = 25.6 and 1536 / 80 = 19.2)
+		self.assertEqual(self.rows['floor: evacuated pfns / migrated'],
+				 ['22.76 ±0% (n=2)', '22.40 ±29% ! (n=2)', '0.9844'])
+
 	def test_failed_run_left_out_and_named(self):
 		self.assertIn('Failed run, left out: holes ours run 3: results: FAIL: kernel WARN', self.p.stdout)
 
