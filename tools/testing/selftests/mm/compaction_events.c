@@ -1220,31 +1220,6 @@ static void phase_defer(void)
 	set_knob(VM_UNEVICTABLE_ALLOWED, "1");
 }
 
-#ifdef BREAK_EXTRA_MIGRATE
-#define MPOL_MF_MOVE_FLAG	(1 << 1)
-
-/* Move every kept page of R to another node and back: migrations by no compaction. */
-static void extra_migrate(void)
-{
-	unsigned long n = frag_pages / KEEP_EVERY, i;
-	void **pages = calloc(n, sizeof(*pages));
-	int *node = calloc(n, sizeof(*node)), *status = calloc(n, sizeof(*status));
-	int nodes[MAX_NODES], nn = node_compact_files(nodes, MAX_NODES), pass;
-
-	if (!pages || !node || !status || nn < 2)
-		return;
-	for (i = 0; i < n; i++)
-		pages[i] = frag_mem + i * KEEP_EVERY * PAGE_4K;
-	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
-		return;
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < n; i++)
-			node[i] = status[i] == nodes[0] ? nodes[1] : nodes[0];
-		syscall(SYS_move_pages, 0, n, pages, node, status, MPOL_MF_MOVE_FLAG);
-	}
-	ksft_print_msg("BREAK_EXTRA_MIGRATE: %lu pages moved away and back\n", n);
-}
-#endif
 
 static void phase_manual(void)
 {
@@ -1269,7 +1244,10 @@ static void phase_manual(void)
 	ev_trace_start();
 	snap(&a);
 #ifdef BREAK_EXTRA_MIGRATE
-	extra_migrate();
+	/* every kept page of R to another node and back: moves no compaction made */
+	ksft_print_msg("BREAK_EXTRA_MIGRATE: %ld pages moved away and back\n",
+		       move_away_and_back(frag_mem, frag_pages / KEEP_EVERY,
+					  KEEP_EVERY * PAGE_4K));
 #endif
 	t0 = now_s();
 	ret = knob_write(target, "1");
@@ -1336,6 +1314,18 @@ static void need_file(const char *path, bool ours)
 		ksft_exit_skip("%s is absent\n", path);
 	}
 }
+
+/* The phases of cases 3-14, in their order (see the top). */
+static const struct {
+	const char *name;
+	void (*run)(void);
+} phases[] = {
+	{ "quiet", phase_quiet },
+	{ "direct", phase_direct },
+	{ "kcompactd", phase_kcompactd },
+	{ "deferral", phase_defer },
+	{ "manual", phase_manual },
+};
 
 int main(void)
 {
@@ -1411,21 +1401,11 @@ int main(void)
 			 left, MAX_LEFT);
 
 	/* 3-14 */
-	t = now_s();
-	phase_quiet();
-	ksft_print_msg("quiet phase %.1f s\n", now_s() - t);
-	t = now_s();
-	phase_direct();
-	ksft_print_msg("direct phase %.1f s\n", now_s() - t);
-	t = now_s();
-	phase_kcompactd();
-	ksft_print_msg("kcompactd phase %.1f s\n", now_s() - t);
-	t = now_s();
-	phase_defer();
-	ksft_print_msg("deferral phase %.1f s\n", now_s() - t);
-	t = now_s();
-	phase_manual();
-	ksft_print_msg("manual phase %.1f s\n", now_s() - t);
+	for (i = 0; i < (int)ARRAY_SIZE(phases); i++) {
+		t = now_s();
+		phases[i].run();
+		ksft_print_msg("%s phase %.1f s\n", phases[i].name, now_s() - t);
+	}
 
 	/* 15 */
 	for (i = 0; i < nr_regions; i++)

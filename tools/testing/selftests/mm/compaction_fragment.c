@@ -555,34 +555,6 @@ static void gradient_phase(const char *oracle)
 	ksft_test_result(gradient_finish(pid), "gradient: the workload's kept pages are intact\n");
 }
 
-/* === BREAK_MOVE_TWICE: every kept page to another node and back === */
-
-#ifdef BREAK_MOVE_TWICE
-#define MPOL_MF_MOVE_FLAG	(1 << 1)
-
-static void move_twice(char *mem, unsigned long npages)
-{
-	unsigned long n = npages / KEEP_EVERY, i;
-	void **pages = calloc(n, sizeof(*pages));
-	int *node = calloc(n, sizeof(*node)), *status = calloc(n, sizeof(*status));
-	int nodes[8], nn = node_compact_files(nodes, 8), pass;
-
-	if (!pages || !node || !status || nn < 2) {
-		ksft_print_msg("BREAK_MOVE_TWICE needs 2 nodes and memory\n");
-		return;
-	}
-	for (i = 0; i < n; i++)
-		pages[i] = mem + i * KEEP_EVERY * PAGE_4K;
-	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
-		return;
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < n; i++)
-			node[i] = status[i] == nodes[0] ? nodes[1] : nodes[0];
-		syscall(SYS_move_pages, 0, n, pages, node, status, MPOL_MF_MOVE_FLAG);
-	}
-	ksft_print_msg("BREAK_MOVE_TWICE: moved %lu kept pages away and back\n", n);
-}
-#endif
 
 int main(void)
 {
@@ -664,7 +636,8 @@ int main(void)
 	one = "0";
 #endif
 #ifdef BREAK_MOVE_TWICE
-	move_twice(mem, npages);
+	ksft_print_msg("BREAK_MOVE_TWICE: moved %ld kept pages away and back\n",
+		       move_away_and_back(mem, npages / KEEP_EVERY, KEEP_EVERY * PAGE_4K));
 #endif
 	t = now_s();
 	ret = knob_write(VM_COMPACT_MEMORY, one);

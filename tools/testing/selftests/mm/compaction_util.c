@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -741,4 +742,32 @@ void trace_log_free(struct trace_log *log)
 	free(log->ev);
 	log->ev = NULL;
 	log->n = 0;
+}
+
+long move_away_and_back(char *mem, unsigned long n, unsigned long stride)
+{
+	void **pages = calloc(n, sizeof(*pages));
+	int *node = calloc(n, sizeof(*node)), *status = calloc(n, sizeof(*status));
+	int nodes[8], nn = node_compact_files(nodes, 8), pass;
+	unsigned long i;
+	long ret = -1;
+
+	if (!pages || !node || !status || nn < 2)
+		goto out;
+	for (i = 0; i < n; i++)
+		pages[i] = mem + i * stride;
+	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
+		goto out;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++)
+			node[i] = status[i] == nodes[0] ? nodes[1] : nodes[0];
+		/* MPOL_MF_MOVE: move the pages */
+		syscall(SYS_move_pages, 0, n, pages, node, status, 1 << 1);
+	}
+	ret = n;
+out:
+	free(pages);
+	free(node);
+	free(status);
+	return ret;
 }

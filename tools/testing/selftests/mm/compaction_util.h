@@ -141,6 +141,13 @@ int lru_drain_this_cpu(void);
  * Returns the seconds waited, or -1 if some kcompactd was still busy.
  */
 double kcompactd_wait_idle(double max_s);
+/*
+ * Move @n pages, @stride bytes apart from @mem, to another NUMA node and
+ * back with move_pages(2): migrations no compaction asked for (the tests'
+ * BREAK_ builds use it to fake an engine that moves pages twice).  The
+ * pages moved, or -1 (fewer than 2 nodes, no memory, move_pages failed).
+ */
+long move_away_and_back(char *mem, unsigned long n, unsigned long stride);
 /* Run on one CPU, the one we are on now; its number, or -errno. */
 int stay_on_this_cpu(void);
 /* A fixed pseudo-random 64-bit mix of @x (splitmix64's finaliser). */
