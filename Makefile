@@ -24,16 +24,19 @@ TOP        := $(CURDIR)
 
 # --- kernels ----------------------------------------------------------------
 # test: ours; stock: the same base and configs without any of our files or
-# patches; debug: ours with the checkers on.
+# patches; debug: ours with the checkers on; kcsan: debug with KCSAN in place
+# of KASAN (make stress FLAVOUR=kcsan).
 FLAVOUR    ?= test
 MATRIX     ?= $(sort $(basename $(notdir $(wildcard configs/matrix/*.config))))
 FRAGS      := configs/boot.config configs/mm.config configs/test.config
 FRAGS_test  = $(FRAGS) configs/ours.config
 FRAGS_stock = $(FRAGS)
 FRAGS_debug = $(FRAGS_test) configs/debug.config
+FRAGS_kcsan = $(FRAGS_debug) configs/kcsan.config
 SRC_test    = $(OUR_TREE)
 SRC_stock   = $(BASE_TREE)
 SRC_debug   = $(OUR_TREE)
+SRC_kcsan   = $(OUR_TREE)
 # matrix-NAME: our tree with configs/matrix/NAME.config on top; its base
 # fragments are merged but not checked, so dependents may go (make matrix)
 ifneq ($(filter matrix-%,$(FLAVOUR)),)
@@ -63,8 +66,8 @@ INITRAMFS  := $(GUEST)/initramfs.cpio
 PACKAGES := build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils file \
 	    patch git python3 ccache qemu-system-x86 busybox-static rsync
 
-ifeq ($(filter $(FLAVOUR),test stock debug $(MATRIX:%=matrix-%)),)
-$(error FLAVOUR must be test, stock, debug or matrix-NAME for a configs/matrix/NAME.config)
+ifeq ($(filter $(FLAVOUR),test stock debug kcsan $(MATRIX:%=matrix-%)),)
+$(error FLAVOUR must be test, stock, debug, kcsan or matrix-NAME for a configs/matrix/NAME.config)
 endif
 
 .PHONY: help deps base tree kernel config headers selftests initramfs \
