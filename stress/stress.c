@@ -52,8 +52,30 @@
  * (/init then checks free memory against what it was before.)
  *
  * usage: stress [-t SECONDS] [-s SEED] [-d DIMM_ADDR -D DIMM_BYTES] [-f FREE_KB]
+ *        stress -F [-t SECONDS] [-s SEED]
+ *        stress -C SECONDS [-P MIN_PERCENT]
  *
  * -f sizes the workers as if FREE_KB were free (default: MemFree).
+ *
+ * -F: faults.  The data workers (anon, mlock, shmem, thp, fork, migrate,
+ * pin) and the compact and kalloc workers run for SECONDS / 2 with
+ * fail_page_alloc failing 10% of their page allocations and kcompactd's
+ * (task-filter, /proc/PID/make-it-fail; any gfp), a third of the time at
+ * each min-order of 0, 3 and 9.  A syscall's ENOMEM (or EAGAIN, ENOBUFS)
+ * is then allowed and counted, not an error; nothing else changes: 0
+ * mismatches.  Then the faults stop and compaction must work again: a
+ * fresh fragmented layout (7 of 8 pages freed in every 2 MiB) compacted
+ * by compact_memory must migrate pages and form free 2 MiB blocks, its
+ * kept pages intact.  (/init's leak check then follows.)
+ *
+ * -C: the CMA case of issue 10.  For SECONDS, this task alone (task-filter)
+ * has 10% of its page allocations failed (any order, any gfp) and, in a
+ * loop, allocates 1 MiB from the CMA area through debugfs (frees it again
+ * when it got it) and writes compact_memory.  Prints the success rate and
+ * how many pages of the area's first MiB were in use before each try
+ * (alloc_contig_range() gives up at the first failed target allocation,
+ * so each used page there is a 10% chance of failing); fails below
+ * MIN_PERCENT (default 5, the lowest rate stock 6.12 was seen to reach).
  *
  * Build with -DBREAK_FLIP_BYTE to have the anon worker flip a byte of one of
  * its pages behind the checker's back, once: the data check must fail.
@@ -153,6 +175,10 @@ static unsigned long long dimm_addr, dimm_bytes;
 static int nr_nodes = 1;
 static long free_kb_start;
 static enum worker_kind me;
+static bool fault_mode;
+
+#define FAIL_DIR	"/sys/kernel/debug/fail_page_alloc"
+#define FAIL_TIMES	1000000000L	/* "times" counts down: what was used */
 
 /* === Small helpers === */
 
@@ -184,6 +210,24 @@ static bool time_left(void)
 	return time(NULL) < deadline;
 }
 
+/*
+ * Under -F, from here on this process's page allocations may fail
+ * (fail_page_alloc's task-filter); its children inherit it.  Called by each
+ * worker once its memory is set up.
+ */
+static void arm_faults(void)
+{
+	int fd;
+
+	if (!fault_mode)
+		return;
+	fd = open("/proc/self/make-it-fail", O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		printf("# cannot write /proc/self/make-it-fail: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -191,11 +235,18 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* An error a worker must not meet: printed, counted, and the run fails. */
+/*
+ * An error a worker must not meet: printed, counted, and the run fails.
+ * Under -F an allocation failure is what we asked for: counted as retried.
+ */
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (fault_mode && (errno == ENOMEM || errno == EAGAIN || errno == ENOBUFS)) {
+		stats[me].retried++;
+		return;
+	}
 	stats[me].errors++;
 	if (stats[me].errors > 20)
 		return;
@@ -442,12 +493,14 @@ static void dontneed_some(struct region *r)
 static void remap_chunk(struct region *r)
 {
 	size_t c = rnd_below(r->nchunks);
+	int tries = 0;
 
 	munmap(r->chunk[c], CHUNK);
-	r->chunk[c] = map_chunk(r, c);
-	if (r->chunk[c] == MAP_FAILED) {
+	while ((r->chunk[c] = map_chunk(r, c)) == MAP_FAILED) {
 		fail("mmap: %s", strerror(errno));
-		exit(1);
+		if (!fault_mode || ++tries == 1000)
+			exit(1);
+		sleep_ms(10);
 	}
 	if (r->flags & R_THP)
 		madvise(r->chunk[c], CHUNK, MADV_HUGEPAGE);
@@ -495,6 +548,7 @@ static void run_anon(size_t bytes)
 		return;
 	}
 	rewrite_all(&r);
+	arm_faults();
 	while (time_left()) {
 		switch (rnd_below(8)) {
 		case 0:
@@ -534,6 +588,7 @@ static void run_mlock(size_t bytes)
 		return;
 	}
 	rewrite_all(&r);
+	arm_faults();
 	while (time_left()) {
 		s->ops[0] += rewrite_some(&r, 32);
 		sweep(&r);
@@ -553,6 +608,7 @@ static void run_shmem(size_t bytes)
 		return;
 	}
 	rewrite_all(&r);
+	arm_faults();
 	while (time_left()) {
 		switch (rnd_below(6)) {
 		case 0: {
@@ -602,6 +658,7 @@ static void run_file(void)
 		return;
 	}
 	rewrite_all(&r);
+	arm_faults();
 	while (time_left()) {
 		switch (rnd_below(6)) {
 		case 0:
@@ -664,6 +721,7 @@ static void run_thp(size_t bytes)
 		fail("no memory for %zu bytes", bytes);
 		return;
 	}
+	arm_faults();
 	while (time_left()) {
 		/* fault every chunk that is not there (a THP fault per chunk) */
 		for (c = 0; c < r.nchunks; c++) {
@@ -703,6 +761,7 @@ static void run_fork(size_t bytes)
 		return;
 	}
 	rewrite_all(&r);
+	arm_faults();
 	while (time_left()) {
 		pid_t pid = fork();
 		int status;
@@ -759,6 +818,7 @@ static void run_migrate(size_t bytes)
 		return;
 	}
 	rewrite_all(&r);
+	arm_faults();
 	while (time_left()) {
 		size_t first = rnd_below(r.nchunks * CHUNK_PAGES - BATCH), i;
 		int to = rnd_below(nr_nodes);
@@ -818,6 +878,7 @@ static void run_pin(size_t bytes)
 	if (fcntl(pfd[1], F_SETPIPE_SZ, (int)CHUNK) < 0)
 		fail("F_SETPIPE_SZ 2 MiB: %s", strerror(errno));
 	rewrite_all(&r);
+	arm_faults();
 	while (time_left()) {
 		size_t c = rnd_below(r.nchunks), i;
 
@@ -892,6 +953,7 @@ static void run_compact(void)
 	char path[64];
 	int n;
 
+	arm_faults();
 	while (time_left()) {
 		switch (rnd_below(4)) {
 		case 0:
@@ -939,6 +1001,7 @@ static void run_kalloc(void)
 		return;
 	}
 	memset(buf, 0x5a, DGRAM);
+	arm_faults();
 	while (time_left()) {
 		int i;
 
@@ -1172,6 +1235,221 @@ static void tap(bool ok, const char *fmt, ...)
 	all_ok &= ok;
 }
 
+/* === Faults (-F) and the CMA case (-C) === */
+
+static const bool fault_worker[NR_WORKERS] = {
+	[W_ANON] = true, [W_MLOCK] = true, [W_SHMEM] = true, [W_THP] = true,
+	[W_FORK] = true, [W_MIGRATE] = true, [W_PIN] = true, [W_COMPACT] = true,
+	[W_KALLOC] = true,
+};
+
+static int fail_set(const char *file, const char *val)
+{
+	char path[128];
+	int err;
+
+	snprintf(path, sizeof(path), FAIL_DIR "/%s", file);
+	err = write_str(path, val);
+	if (err)
+		printf("# %s <- %s: %s\n", path, val, strerror(-err));
+	return err;
+}
+
+/* fail_page_alloc: @percent of the allocations of marked tasks, any gfp. */
+static int faults_on(int percent, int min_order)
+{
+	char buf[32];
+	int err = 0;
+
+	snprintf(buf, sizeof(buf), "%ld", FAIL_TIMES);
+	err |= fail_set("times", buf);
+	err |= fail_set("interval", "1");
+	err |= fail_set("space", "0");
+	err |= fail_set("verbose", "0");
+	err |= fail_set("task-filter", "Y");
+	err |= fail_set("ignore-gfp-wait", "N");
+	err |= fail_set("ignore-gfp-highmem", "N");
+	snprintf(buf, sizeof(buf), "%d", min_order);
+	err |= fail_set("min-order", buf);
+	snprintf(buf, sizeof(buf), "%d", percent);
+	err |= fail_set("probability", buf);
+	return err;
+}
+
+/* Stop the faults; return how many were injected. */
+static long faults_off(void)
+{
+	long left;
+
+	fail_set("probability", "0");
+	left = read_long(FAIL_DIR "/times");
+	fail_set("min-order", "1");
+	fail_set("task-filter", "N");
+	return left < 0 ? -1 : FAIL_TIMES - left;
+}
+
+/* Mark (or unmark) every kcompactd thread for fail_page_alloc. */
+static int mark_kcompactd(const char *val)
+{
+	char path[300], comm[32];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		if (read_str(path, comm, sizeof(comm)) || strncmp(comm, "kcompactd", 9))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/make-it-fail", e->d_name);
+		n += !write_str(path, val);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Free 2 MiB blocks in /proc/buddyinfo (an order-10 block counts two). */
+static long free_blocks(void)
+{
+	char line[512];
+	long n = 0;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+		long c[11] = { 0 };
+
+		if (!p || sscanf(p, "zone %*s %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
+				 &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7],
+				 &c[8], &c[9], &c[10]) != 11)
+			continue;
+		n += c[9] + 2 * c[10];
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * After the faults: a quarter of free memory in 4 KiB pages, 7 of every 8
+ * dropped, compact_memory.  Compaction must move pages and form free 2 MiB
+ * blocks, and the kept pages keep their contents.
+ */
+static void recovery(void)
+{
+	struct region r;
+	long blocks0, blocks1, moved0, moved1;
+	size_t c, i;
+	uint64_t bad0 = stats[me].mismatch;
+
+	if (region_init(&r, (size_t)free_kb_start * 1024 / 4, -1, 99, 0, "recovery")) {
+		tap(false, "recovery: no memory for the layout");
+		return;
+	}
+	for (c = 0; c < r.nchunks; c++)
+		madvise(r.chunk[c], CHUNK, MADV_NOHUGEPAGE);
+	rewrite_all(&r);
+	for (i = 0; i < r.nchunks * CHUNK_PAGES; i++)
+		if (i % 8) {
+			madvise(page_addr(&r, i), PAGE, MADV_DONTNEED);
+			r.gen[i] = 0;
+		}
+	blocks0 = free_blocks();
+	moved0 = vmstat("pgmigrate_success");
+	write_str("/proc/sys/vm/compact_memory", "1");
+	moved1 = vmstat("pgmigrate_success");
+	blocks1 = free_blocks();
+	sweep(&r);
+	tap(moved1 > moved0 && blocks1 > blocks0 && stats[me].mismatch == bad0,
+	    "recovery: faults off, compact_memory over %zu MiB with 7/8 dropped: %ld pages "
+	    "migrated, free 2 MiB blocks %ld -> %ld, %" PRIu64 " mismatched words",
+	    r.nchunks * 2, moved1 - moved0, blocks0, blocks1, stats[me].mismatch - bad0);
+	for (c = 0; c < r.nchunks; c++)
+		munmap(r.chunk[c], CHUNK);
+}
+
+/* Pages of [pfn, pfn + n) that are not free (no KPF_BUDDY), or -1. */
+static long used_pages(int kpf, unsigned long pfn, unsigned long n)
+{
+	uint64_t flags[256];
+	long used = 0;
+	unsigned long i;
+
+	if (n > 256 || pread(kpf, flags, n * 8, pfn * 8) != (ssize_t)(n * 8))
+		return -1;
+	for (i = 0; i < n; i++)
+		used += !(flags[i] >> 10 & 1);
+	return used;
+}
+
+static int cma_case(int secs, int min_pct)
+{
+	enum { PAGES = 256 };	/* 1 MiB */
+	char dir[300], path[320];
+	long base, tries = 0, ok = 0, used, used_ok = 0, used_fail = 0, enomem = 0;
+	long ebusy = 0, other = 0, cfail = 0, injected;
+	int afd, ffd, cfd, kpf;
+	bool pass;
+
+	printf("TAP version 13\n1..1\n");
+	if (cma_area(dir, sizeof(dir))) {
+		printf("not ok 1 cma-case: no CMA area under /sys/kernel/debug/cma\n");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/base_pfn", dir);
+	base = read_long(path);
+	snprintf(path, sizeof(path), "%s/alloc", dir);
+	afd = open(path, O_WRONLY);
+	snprintf(path, sizeof(path), "%s/free", dir);
+	ffd = open(path, O_WRONLY);
+	cfd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+	kpf = open("/proc/kpageflags", O_RDONLY);
+	if (base < 0 || afd < 0 || ffd < 0 || cfd < 0 || kpf < 0 || faults_on(10, 0)) {
+		printf("not ok 1 cma-case: cannot set up (%s)\n", strerror(errno));
+		return 1;
+	}
+	fault_mode = true;
+	deadline = time(NULL) + secs;
+	arm_faults();
+	while (time_left()) {
+		used = used_pages(kpf, base, PAGES);
+		tries++;
+		if (pwrite(afd, "256", 3, 0) == 3) {
+			ok++;
+			used_ok += used;
+			while (pwrite(ffd, "256", 3, 0) != 3)
+				sleep_ms(1);
+		} else {
+			used_fail += used;
+			if (errno == ENOMEM)
+				enomem++;
+			else if (errno == EBUSY)
+				ebusy++;
+			else
+				other++;
+		}
+		if (pwrite(cfd, "1", 1, 0) != 1)
+			cfail++;
+	}
+	write_str("/proc/self/make-it-fail", "0");
+	injected = faults_off();
+	pass = ok * 100 >= (long)min_pct * tries && tries;
+	printf("# cma-case: %s, %ld s: %ld allocation faults injected\n", dir, (long)secs,
+	       injected);
+	printf("# cma-case: used pages in the area's first MiB before a try: %.1f on average "
+	       "when it succeeded, %.1f when it failed\n",
+	       ok ? (double)used_ok / ok : 0.0,
+	       tries > ok ? (double)used_fail / (tries - ok) : 0.0);
+	printf("# cma-case: failures: ENOMEM %ld, EBUSY %ld, other %ld; compact_memory "
+	       "writes failed %ld\n", enomem, ebusy, other, cfail);
+	printf("%sok 1 cma-case: %ld of %ld 1 MiB CMA allocations succeeded (%.1f%%, "
+	       "want >= %d%%)\n", pass ? "" : "not ", ok, tries,
+	       tries ? 100.0 * ok / tries : 0.0, min_pct);
+	return pass ? 0 : 1;
+}
+
 /* Set up what the workers need: ext2 on /dev/ram0, mTHP, the knobs. */
 static int setup(void)
 {
@@ -1219,26 +1497,57 @@ static void report_worker(enum worker_kind k)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-t SECONDS] [-s SEED] [-d DIMM_ADDR -D DIMM_BYTES] [-f FREE_KB]\n", prog);
+	fprintf(stderr, "usage: %s [-t SECONDS] [-s SEED] [-d DIMM_ADDR -D DIMM_BYTES] [-f FREE_KB]\n"
+		"       %s -F [-t SECONDS] [-s SEED]\n"
+		"       %s -C SECONDS [-P MIN_PERCENT]\n", prog, prog, prog);
 	exit(2);
+}
+
+/* -F: the fault phases, one per min-order, while the workers run. */
+static long fault_phases(void)
+{
+	static const int min_order[] = { 0, 3, 9 };
+	long injected = 0, n;
+	unsigned int i;
+
+	printf("# faults: 10%% of the page allocations of the workers and of %d kcompactd "
+	       "thread(s) fail\n", mark_kcompactd("1"));
+	for (i = 0; i < 3; i++) {
+		time_t end = deadline - (time_t)(2 - i) * seconds / 3;
+
+		if (faults_on(10, min_order[i]))
+			return -1;
+		while (time(NULL) < end)
+			sleep_ms(200);
+		n = faults_off();
+		printf("# faults: min-order %d: %ld allocations failed\n", min_order[i], n);
+		if (n < 0)
+			return -1;
+		injected += n;
+	}
+	mark_kcompactd("0");
+	return injected;
 }
 
 int main(int argc, char **argv)
 {
-	long before[NR_COUNTERS], after[NR_COUNTERS], iso_anon, iso_file;
-	pid_t pids[NR_WORKERS];
+	long before[NR_COUNTERS], after[NR_COUNTERS], iso_anon, iso_file, injected = 0;
+	pid_t pids[NR_WORKERS] = { 0 };
 	uint64_t bytes = 0, mismatch = 0;
-	int opt, k, waited, status;
+	int opt, k, waited, status, nworkers = 0, cma_secs = 0, min_pct = 5;
 	long size_kb = 0;
 	size_t i;
 
-	while ((opt = getopt(argc, argv, "t:s:d:D:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:d:D:f:FC:P:")) != -1) {
 		switch (opt) {
 		case 't': seconds = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'd': dimm_addr = strtoull(optarg, NULL, 0); break;
 		case 'D': dimm_bytes = strtoull(optarg, NULL, 0); break;
 		case 'f': size_kb = atol(optarg); break;
+		case 'F': fault_mode = true; break;
+		case 'C': cma_secs = atoi(optarg); break;
+		case 'P': min_pct = atoi(optarg); break;
 		default: usage(argv[0]);
 		}
 	}
@@ -1247,19 +1556,29 @@ int main(int argc, char **argv)
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (stats == MAP_FAILED)
 		return 1;
+	if (cma_secs)
+		return cma_case(cma_secs, min_pct);
+	if (fault_mode)
+		seconds /= 2;
+	for (k = 0; k < NR_WORKERS; k++)
+		nworkers += !fault_mode || fault_worker[k];
 	nr_nodes = node_count();
 	free_kb_start = stat_field("/proc/meminfo", "MemFree:");
 	printf("TAP version 13\n");
-	printf("1..%d\n", NR_WORKERS + 4);
-	printf("# stress: seed %" PRIu64 ", %d s, %d node(s), MemFree %ld kB at the start\n",
-	       seed, seconds, nr_nodes, free_kb_start);
-	if (setup())
+	printf("1..%d\n", nworkers + 4 + fault_mode);
+	printf("# stress%s: seed %" PRIu64 ", %d s, %d node(s), MemFree %ld kB at the start\n",
+	       fault_mode ? " -F" : "", seed, seconds, nr_nodes, free_kb_start);
+	if (!fault_mode && setup())
 		printf("# the file worker will fail\n");
+	else if (fault_mode)
+		write_str("/sys/kernel/mm/transparent_hugepage/enabled", "always");
 	for (i = 0; i < NR_COUNTERS; i++)
 		before[i] = vmstat(counters[i]);
 
 	deadline = time(NULL) + seconds;
 	for (k = 0; k < NR_WORKERS; k++) {
+		if (fault_mode && !fault_worker[k])
+			continue;
 		pids[k] = fork();
 		if (!pids[k]) {
 			run_worker(k, size_kb ? size_kb : free_kb_start);
@@ -1267,14 +1586,21 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 	}
+	if (fault_mode)
+		injected = fault_phases();
 	for (k = 0; k < NR_WORKERS; k++) {
+		if (!pids[k])
+			continue;
 		if (waitpid(pids[k], &status, 0) != pids[k] || !WIFEXITED(status) ||
 		    WEXITSTATUS(status)) {
 			printf("# %s: ended abnormally (status 0x%x)\n", worker_name[k], status);
 			stats[k].errors++;
 		}
 	}
-	teardown();
+	if (!fault_mode)
+		teardown();
+	else
+		write_str("/proc/sys/vm/compaction_proactiveness", "20");
 	/* the isolated pages of the last runs go back within seconds */
 	for (waited = 0; waited < 10; waited++) {
 		iso_anon = vmstat("nr_isolated_anon");
@@ -1288,6 +1614,10 @@ int main(int argc, char **argv)
 		printf("# %s: +%ld\n", counters[i], after[i] - before[i]);
 	}
 
+	if (fault_mode) {
+		me = W_ANON;
+		recovery();
+	}
 	for (k = 0; k < NR_WORKERS; k++) {
 		bytes += stats[k].bytes;
 		mismatch += stats[k].mismatch;
@@ -1295,8 +1625,11 @@ int main(int argc, char **argv)
 	tap(!mismatch && bytes, "data: %" PRIu64 " mismatched words in %" PRIu64 " bytes verified",
 	    mismatch, bytes);
 	for (k = 0; k < NR_WORKERS; k++)
-		report_worker(k);
-	{
+		if (!fault_mode || fault_worker[k])
+			report_worker(k);
+	if (fault_mode) {
+		tap(injected > 0, "faults: %ld page allocations failed on purpose", injected);
+	} else {
 		long migrated = after[0] - before[0], stalls = after[5] - before[5];
 		long wakes = after[8] - before[8], dscan = after[9] - before[9];
 		long want = (long)MIN_MIGRATED_PER_MIN * seconds / 60;
@@ -1314,9 +1647,10 @@ int main(int argc, char **argv)
 	    nr_nodes, stats[W_MIGRATE].ops[1], stats[W_MIGRATE].ops[2]);
 	tap(!iso_anon && !iso_file, "isolated: nr_isolated_anon %ld, nr_isolated_file %ld after %ds",
 	    iso_anon, iso_file, waited);
-	printf("# stress: %s: %" PRIu64 " bytes verified, %" PRIu64 " mismatched words, "
-	       "%ld pages migrated, %" PRIu64 " CMA rounds, %" PRIu64 " hotplug rounds\n",
+	printf("# stress%s: %s: %" PRIu64 " bytes verified, %" PRIu64 " mismatched words, "
+	       "%ld pages migrated, %" PRIu64 " CMA rounds, %" PRIu64 " hotplug rounds, "
+	       "%ld faults injected\n", fault_mode ? " -F" : "",
 	       all_ok ? "PASS" : "FAIL", bytes, mismatch, after[0] - before[0],
-	       stats[W_CMA].rounds, stats[W_HOTPLUG].rounds);
+	       stats[W_CMA].rounds, stats[W_HOTPLUG].rounds, injected);
 	return all_ok ? 0 : 1;
 }
