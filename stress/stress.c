@@ -27,6 +27,10 @@
  *             up to a second, then checked through the pipe and in place
  *   compact   compact_memory and every nodeN/compact, compaction_proactiveness
  *             and the THP knobs (enabled, defrag) flipped
+ *   frag      fragments free memory: fills it in 4 KiB pages down to a
+ *             quarter of MemTotal, keeps one page in 8 of every 2 MiB,
+ *             holds the layout a few seconds (THP faults then have to
+ *             compact directly, kswapd wakes kcompactd), lets go, again
  *   kalloc    high-order kernel allocations that may compact directly:
  *             64 KiB AF_UNIX datagrams, pipes resized to 1 MiB
  *   cma       the whole CMA area (cma= on the command line) allocated and
@@ -120,12 +124,12 @@
 
 enum worker_kind {
 	W_ANON, W_MLOCK, W_SHMEM, W_FILE, W_THP, W_FORK, W_MIGRATE, W_PIN,
-	W_COMPACT, W_KALLOC, W_CMA, W_HOTPLUG, NR_WORKERS
+	W_COMPACT, W_KALLOC, W_CMA, W_HOTPLUG, W_FRAG, NR_WORKERS
 };
 
 static const char * const worker_name[NR_WORKERS] = {
 	"anon", "mlock", "shmem", "file", "thp", "fork", "migrate", "pin",
-	"compact", "kalloc", "cma", "hotplug",
+	"compact", "kalloc", "cma", "hotplug", "frag",
 };
 
 /* Share of free memory at the start each data worker holds, in percent. */
@@ -165,6 +169,7 @@ static const char * const op_name[NR_WORKERS][6] = {
 	[W_KALLOC]  = { "dgrams", "pipe-resizes", "queue-full" },
 	[W_CMA]     = { "alloc-ok", "alloc-retry", "frees", "pages" },
 	[W_HOTPLUG] = { "online", "offline", "offline-retry", "blocks" },
+	[W_FRAG]    = { "MiB-walked", "layouts" },
 };
 
 static struct wstats *stats;
@@ -929,6 +934,68 @@ static void run_pin(size_t bytes)
 	sweep(&r);
 }
 
+/*
+ * frag: free memory filled in 4 KiB pages until MemFree is down to a
+ * quarter of MemTotal, then 7 of every 8 pages dropped: what is left free
+ * is in holes no 2 MiB allocation can use without compaction.  The kept
+ * pages are checked while the layout is held (~5 s), then all of it goes.
+ */
+static void run_frag(void)
+{
+	struct wstats *s = &stats[me];
+	long floor_kb = stat_field("/proc/meminfo", "MemTotal:") / 4;
+	size_t max = free_kb_start / 2048 + 1, n, c, i;
+	struct region r;
+	int k;
+
+	if (region_init(&r, CHUNK, -1, me, 0, "frag")) {
+		fail("no memory");
+		return;
+	}
+	munmap(r.chunk[0], CHUNK);
+	r.chunk = realloc(r.chunk, max * sizeof(*r.chunk));
+	r.gen = realloc(r.gen, max * CHUNK_PAGES * sizeof(*r.gen));
+	if (!r.chunk || !r.gen) {
+		fail("no memory");
+		return;
+	}
+	arm_faults();
+	while (time_left()) {
+		for (n = 0; n < max && time_left(); n++) {
+			if (stat_field("/proc/meminfo", "MemFree:") < floor_kb)
+				break;
+			r.chunk[n] = map_chunk(&r, n);
+			if (r.chunk[n] == MAP_FAILED) {
+				fail("mmap: %s", strerror(errno));
+				break;
+			}
+			madvise(r.chunk[n], CHUNK, MADV_NOHUGEPAGE);
+			for (i = 0; i < CHUNK_PAGES; i++) {
+				r.gen[n * CHUNK_PAGES + i] = 0;
+				rewrite(&r, n * CHUNK_PAGES + i);
+			}
+		}
+		r.nchunks = n;
+		for (c = 0; c < n; c++)
+			for (i = 1; i < CHUNK_PAGES; i += 8) {
+				madvise(r.chunk[c] + i * PAGE, 7 * PAGE, MADV_DONTNEED);
+				memset(&r.gen[c * CHUNK_PAGES + i], 0, 7 * sizeof(*r.gen));
+			}
+		s->ops[0] += 2 * n;
+		s->ops[1]++;
+		for (k = 0; k < 5 && time_left(); k++) {
+			sweep(&r);
+			sleep_ms(1000);
+		}
+		sweep(&r);
+		for (c = 0; c < n; c++)
+			munmap(r.chunk[c], CHUNK);
+		r.nchunks = 0;
+		s->rounds++;
+		sleep_ms(500 + rnd_below(1500));
+	}
+}
+
 /* === The kernel-side workers === */
 
 static int node_count(void)
@@ -1206,6 +1273,7 @@ static void run_worker(enum worker_kind k, long free_kb)
 	case W_KALLOC: run_kalloc(); break;
 	case W_CMA: run_cma(); break;
 	case W_HOTPLUG: run_hotplug(); break;
+	case W_FRAG: run_frag(); break;
 	default: break;
 	}
 	stats[k].done = 1;
@@ -1240,7 +1308,7 @@ static void tap(bool ok, const char *fmt, ...)
 static const bool fault_worker[NR_WORKERS] = {
 	[W_ANON] = true, [W_MLOCK] = true, [W_SHMEM] = true, [W_THP] = true,
 	[W_FORK] = true, [W_MIGRATE] = true, [W_PIN] = true, [W_COMPACT] = true,
-	[W_KALLOC] = true,
+	[W_KALLOC] = true, [W_FRAG] = true,
 };
 
 static int fail_set(const char *file, const char *val)
