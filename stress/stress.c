@@ -58,6 +58,7 @@
  * usage: stress [-t SECONDS] [-s SEED] [-d DIMM_ADDR -D DIMM_BYTES] [-f FREE_KB]
  *        stress -F [-t SECONDS] [-s SEED]
  *        stress -C SECONDS [-P MIN_PERCENT]
+ *        stress -K SECONDS
  *
  * -f sizes the workers as if FREE_KB were free (default: MemFree).
  *
@@ -80,6 +81,14 @@
  * (alloc_contig_range() gives up at the first failed target allocation,
  * so each used page there is a 10% chance of failing); fails below
  * MIN_PERCENT (default 5, the lowest rate stock 6.12 was seen to reach).
+ *
+ * -K: SIGKILL inside direct compaction.  For SECONDS, a child fragments
+ * free memory (as frag does) and then faults THPs with defrag=always, so
+ * that each fault compacts directly; the parent waits 100 to 600 ms into
+ * the faults, reads the child's kernel stack (/proc/PID/stack), sends
+ * SIGKILL and times how long the child takes to be reaped.  Every kill
+ * must be reaped within KILL_BOUND_MS; the kills whose stack named
+ * compaction are counted, and there must be at least one.
  *
  * Build with -DBREAK_FLIP_BYTE to have the anon worker flip a byte of one of
  * its pages behind the checker's back, once: the data check must fail.
@@ -121,6 +130,9 @@
 #define MIN_MIGRATED_PER_MIN	1000
 #define MIN_STALLS		1
 #define MIN_DAEMON_WAKES	1
+
+/* -K: a task killed inside direct compaction is reaped within this. */
+#define KILL_BOUND_MS		2000
 
 enum worker_kind {
 	W_ANON, W_MLOCK, W_SHMEM, W_FILE, W_THP, W_FORK, W_MIGRATE, W_PIN,
@@ -1518,6 +1530,99 @@ static int cma_case(int secs, int min_pct)
 	return pass ? 0 : 1;
 }
 
+/* -K: the child: fragment free memory, then fault THPs until killed. */
+static void kill_child(int ready)
+{
+	long floor_kb = stat_field("/proc/meminfo", "MemTotal:") / 4;
+	size_t max = free_kb_start / 2048 + 1, n, i;
+	char *p;
+
+	for (n = 0; n < max; n++) {
+		if (stat_field("/proc/meminfo", "MemFree:") < floor_kb)
+			break;
+		p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			break;
+		madvise(p, CHUNK, MADV_NOHUGEPAGE);
+		memset(p, 1, CHUNK);
+		for (i = 1; i < CHUNK_PAGES; i += 8)
+			madvise(p + i * PAGE, 7 * PAGE, MADV_DONTNEED);
+	}
+	if (write(ready, "x", 1) != 1)
+		_exit(1);
+	for (;;) {
+		p = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p == MAP_FAILED)
+			continue;
+		p = (char *)(((uintptr_t)p + CHUNK - 1) & ~(CHUNK - 1));
+		madvise(p, CHUNK, MADV_HUGEPAGE);
+		p[0] = 1;
+	}
+}
+
+static int kill_case(int secs)
+{
+	long kills = 0, inside = 0, worst = 0, total = 0;
+	char path[64], stack[4096];
+	bool ok = true;
+
+	printf("TAP version 13\n1..1\n");
+	write_str("/sys/kernel/mm/transparent_hugepage/enabled", "always");
+	write_str("/sys/kernel/mm/transparent_hugepage/defrag", "always");
+	free_kb_start = stat_field("/proc/meminfo", "MemFree:");
+	deadline = time(NULL) + secs;
+	rng_state = seed;
+	while (time_left()) {
+		struct timespec t0, t1;
+		int pfd[2], status;
+		char c;
+		pid_t pid;
+		long ms;
+
+		if (pipe(pfd))
+			return 1;
+		pid = fork();
+		if (!pid) {
+			close(pfd[0]);
+			kill_child(pfd[1]);
+		}
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) != 1)
+			printf("# kill: the child died before faulting\n");
+		close(pfd[0]);
+		sleep_ms(100 + rnd_below(500));
+		snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+		if (read_str(path, stack, sizeof(stack)))
+			stack[0] = 0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		kills++;
+		total += ms;
+		if (ms > worst)
+			worst = ms;
+		if (strstr(stack, "compact")) {
+			inside++;
+			if (inside <= 2)
+				printf("# kill %ld: reaped in %ld ms; its stack:\n%s", kills, ms, stack);
+		}
+		if (ms > KILL_BOUND_MS) {
+			ok = false;
+			printf("# kill %ld: reaped only after %ld ms; its stack was:\n%s", kills, ms,
+			       stack);
+		}
+	}
+	write_str("/sys/kernel/mm/transparent_hugepage/defrag", "madvise");
+	printf("%sok 1 kill: %ld SIGKILLs, %ld of them inside compaction (stack), reaped in "
+	       "%ld ms at most (bound %d), %ld ms on average\n",
+	       ok && inside ? "" : "not ", kills, inside, worst, KILL_BOUND_MS,
+	       kills ? total / kills : 0);
+	return ok && inside ? 0 : 1;
+}
+
 /* Set up what the workers need: ext2 on /dev/ram0, mTHP, the knobs. */
 static int setup(void)
 {
@@ -1567,7 +1672,8 @@ static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-t SECONDS] [-s SEED] [-d DIMM_ADDR -D DIMM_BYTES] [-f FREE_KB]\n"
 		"       %s -F [-t SECONDS] [-s SEED]\n"
-		"       %s -C SECONDS [-P MIN_PERCENT]\n", prog, prog, prog);
+		"       %s -C SECONDS [-P MIN_PERCENT]\n"
+		"       %s -K SECONDS\n", prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -1602,11 +1708,11 @@ int main(int argc, char **argv)
 	long before[NR_COUNTERS], after[NR_COUNTERS], iso_anon, iso_file, injected = 0;
 	pid_t pids[NR_WORKERS] = { 0 };
 	uint64_t bytes = 0, mismatch = 0;
-	int opt, k, waited, status, nworkers = 0, cma_secs = 0, min_pct = 5;
+	int opt, k, waited, status, nworkers = 0, cma_secs = 0, min_pct = 5, kill_secs = 0;
 	long size_kb = 0;
 	size_t i;
 
-	while ((opt = getopt(argc, argv, "t:s:d:D:f:FC:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:d:D:f:FC:P:K:")) != -1) {
 		switch (opt) {
 		case 't': seconds = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
@@ -1616,6 +1722,7 @@ int main(int argc, char **argv)
 		case 'F': fault_mode = true; break;
 		case 'C': cma_secs = atoi(optarg); break;
 		case 'P': min_pct = atoi(optarg); break;
+		case 'K': kill_secs = atoi(optarg); break;
 		default: usage(argv[0]);
 		}
 	}
@@ -1626,6 +1733,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (cma_secs)
 		return cma_case(cma_secs, min_pct);
+	if (kill_secs)
+		return kill_case(kill_secs);
 	if (fault_mode)
 		seconds /= 2;
 	for (k = 0; k < NR_WORKERS; k++)
