@@ -22,6 +22,9 @@ file -L "$bb" 2>/dev/null | grep -q 'statically linked' || \
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# mktemp -d makes it 0700: the guest's / would be closed to every user but
+# root (compaction_knobs runs as uid 65534)
+chmod 755 "$root"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,mnt,harness,selftests,bench,stress,etc,root}
 cp "$bb" "$root/bin/busybox"
 for applet in $("$bb" --list); do

@@ -82,11 +82,13 @@
  * so each used page there is a 10% chance of failing); fails below
  * MIN_PERCENT (default 5, the lowest rate stock 6.12 was seen to reach).
  *
- * -K: SIGKILL inside direct compaction.  For SECONDS, a child fragments
- * free memory (as frag does) and then faults THPs with defrag=always, so
- * that each fault compacts directly; the parent waits 100 to 600 ms into
- * the faults, reads the child's kernel stack (/proc/PID/stack), sends
- * SIGKILL and times how long the child takes to be reaped.  Every kill
+ * -K: SIGKILL inside direct compaction.  The parent fragments free memory
+ * once (as frag does) and takes every whole free block with THPs; then,
+ * for SECONDS, a child faults THPs with defrag=always, so that each fault
+ * compacts directly, the parent waits 100 to 600 ms into the faults,
+ * reads the child's kernel stack (/proc/PID/stack), sends SIGKILL and
+ * times how long the child takes to be reaped (the child holds only the
+ * THPs it got, so its exit is short), then takes the blocks it gave back.  Every kill
  * must be reaped within KILL_BOUND_MS; the kills whose stack named
  * compaction are counted, and there must be at least one.
  *
@@ -181,7 +183,7 @@ static const char * const op_name[NR_WORKERS][6] = {
 	[W_KALLOC]  = { "dgrams", "pipe-resizes", "queue-full" },
 	[W_CMA]     = { "alloc-ok", "alloc-retry", "frees", "pages" },
 	[W_HOTPLUG] = { "online", "offline", "offline-retry", "blocks" },
-	[W_FRAG]    = { "MiB-walked", "layouts" },
+	[W_FRAG]    = { "MiB-walked", "layouts", "thp-faults", "huge" },
 };
 
 static struct wstats *stats;
@@ -471,12 +473,21 @@ static void rewrite_all(struct region *r)
 		rewrite(r, i);
 }
 
+/*
+ * Check every page of @r.  A worker that went more than 20 s without a
+ * sweep says so, with how long (a hint when it made few rounds).
+ */
 static void sweep(struct region *r)
 {
+	static time_t last;
+	time_t now = time(NULL);
 	size_t i;
 
+	if (last && now - last > 20)
+		printf("# %s: %ld s since the last sweep\n", worker_name[me], (long)(now - last));
 	for (i = 0; i < r->nchunks * CHUNK_PAGES; i++)
 		check_page(page_addr(r, i), r->tag, i, r->gen[i], r->what);
+	last = time(NULL);
 }
 
 /* Rewrite about one page in @one_in, at random. */
@@ -892,6 +903,11 @@ static void run_pin(size_t bytes)
 		fail("no memory for %zu bytes", bytes);
 		return;
 	}
+	/*
+	 * Fault the buffer in now: under -F a fault taken inside read(2)
+	 * may fail, and read(2) then stops short with EFAULT
+	 */
+	memset(buf, 0, CHUNK);
 	if (fcntl(pfd[1], F_SETPIPE_SZ, (int)CHUNK) < 0)
 		fail("F_SETPIPE_SZ 2 MiB: %s", strerror(errno));
 	rewrite_all(&r);
@@ -911,9 +927,19 @@ static void run_pin(size_t bytes)
 			while (got < n) {
 				ssize_t k = read(pfd[0], buf + got, n - got);
 
-				if (k <= 0)
+				if (k <= 0) {
+					fail("read from the pipe: %zd of %zd bytes: %s", got, n,
+					     strerror(errno));
 					break;
+				}
 				got += k;
+			}
+			if (got < n) {
+				/* what is left would be taken for the next chunk */
+				fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+				while (read(pfd[0], buf, CHUNK) > 0)
+					;
+				fcntl(pfd[0], F_SETFL, 0);
 			}
 			for (i = 0; i < (size_t)got / PAGE; i++)
 				check_page(buf + i * PAGE, r.tag, c * CHUNK_PAGES + i,
@@ -946,18 +972,44 @@ static void run_pin(size_t bytes)
 	sweep(&r);
 }
 
+/* Free 2 MiB blocks in /proc/buddyinfo (an order-10 block counts two). */
+static long free_blocks(void)
+{
+	char line[512];
+	long n = 0;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+		long c[11] = { 0 };
+
+		if (!p || sscanf(p, "zone %*s %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
+				 &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7],
+				 &c[8], &c[9], &c[10]) != 11)
+			continue;
+		n += c[9] + 2 * c[10];
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
 /*
- * frag: free memory filled in 4 KiB pages until MemFree is down to a
- * quarter of MemTotal, then 7 of every 8 pages dropped: what is left free
- * is in holes no 2 MiB allocation can use without compaction.  The kept
- * pages are checked while the layout is held (~5 s), then all of it goes.
+ * frag: free memory filled in 4 KiB pages until MemFree is down to an
+ * eighth of MemTotal, then 7 of every 8 pages dropped: what is left free
+ * is in holes no 2 MiB allocation can use without compaction.  Then THPs
+ * (MADV_HUGEPAGE) are faulted until the whole blocks still free would be
+ * used up twice over, so that the last ones compact directly (or, with
+ * defrag=defer, wake kswapd and kcompactd).  The kept pages are checked
+ * while the layout is held (~5 s), then all of it goes.
  */
 static void run_frag(void)
 {
 	struct wstats *s = &stats[me];
-	long floor_kb = stat_field("/proc/meminfo", "MemTotal:") / 4;
-	size_t max = free_kb_start / 2048 + 1, n, c, i;
+	long floor_kb = stat_field("/proc/meminfo", "MemTotal:") / 8;
+	size_t max = free_kb_start / 2048 + 1, n, c, i, nthp;
 	struct region r;
+	char **thp = calloc(max, sizeof(*thp));
 	int k;
 
 	if (region_init(&r, CHUNK, -1, me, 0, "frag")) {
@@ -995,6 +1047,18 @@ static void run_frag(void)
 			}
 		s->ops[0] += 2 * n;
 		s->ops[1]++;
+		/* THPs for twice the whole blocks left */
+		nthp = free_blocks() * 2;
+		for (c = 0; c < nthp && c < max && time_left(); c++) {
+			thp[c] = map_chunk(&r, 0);
+			if (thp[c] == MAP_FAILED)
+				break;
+			madvise(thp[c], CHUNK, MADV_HUGEPAGE);
+			thp[c][0] = 1;
+			s->ops[2]++;
+			s->ops[3] += page_is_thp(thp[c]);
+		}
+		nthp = c;
 		for (k = 0; k < 5 && time_left(); k++) {
 			sweep(&r);
 			sleep_ms(1000);
@@ -1002,6 +1066,8 @@ static void run_frag(void)
 		sweep(&r);
 		for (c = 0; c < n; c++)
 			munmap(r.chunk[c], CHUNK);
+		for (c = 0; c < nthp; c++)
+			munmap(thp[c], CHUNK);
 		r.nchunks = 0;
 		s->rounds++;
 		sleep_ms(500 + rnd_below(1500));
@@ -1390,28 +1456,6 @@ static int mark_kcompactd(const char *val)
 	return n;
 }
 
-/* Free 2 MiB blocks in /proc/buddyinfo (an order-10 block counts two). */
-static long free_blocks(void)
-{
-	char line[512];
-	long n = 0;
-	FILE *f = fopen("/proc/buddyinfo", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "zone");
-		long c[11] = { 0 };
-
-		if (!p || sscanf(p, "zone %*s %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
-				 &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7],
-				 &c[8], &c[9], &c[10]) != 11)
-			continue;
-		n += c[9] + 2 * c[10];
-	}
-	if (f)
-		fclose(f);
-	return n;
-}
-
 /*
  * After the faults: a quarter of free memory in 4 KiB pages, 7 of every 8
  * dropped, compact_memory.  Compaction must move pages and form free 2 MiB
@@ -1530,10 +1574,28 @@ static int cma_case(int secs, int min_pct)
 	return pass ? 0 : 1;
 }
 
-/* -K: the child: fragment free memory, then fault THPs until killed. */
-static void kill_child(int ready)
+/* Fault one THP-able 2 MiB chunk (MADV_HUGEPAGE); NULL if mmap failed. */
+static char *fault_thp(void)
 {
-	long floor_kb = stat_field("/proc/meminfo", "MemTotal:") / 4;
+	char *p = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)p + CHUNK - 1) & ~(CHUNK - 1));
+	madvise(p, CHUNK, MADV_HUGEPAGE);
+	p[0] = 1;
+	return p;
+}
+
+/*
+ * -K's layout, made once by the parent: free memory filled in 4 KiB pages
+ * down to an eighth of MemTotal, 7 of 8 dropped, then the whole free
+ * blocks taken by THPs, so that a THP fault has to compact.
+ */
+static void kill_layout(void)
+{
+	long floor_kb = stat_field("/proc/meminfo", "MemTotal:") / 8;
 	size_t max = free_kb_start / 2048 + 1, n, i;
 	char *p;
 
@@ -1548,17 +1610,25 @@ static void kill_child(int ready)
 		for (i = 1; i < CHUNK_PAGES; i += 8)
 			madvise(p + i * PAGE, 7 * PAGE, MADV_DONTNEED);
 	}
+	printf("# kill: %zu MiB laid out, one page in 8 kept\n", 2 * n);
+}
+
+/* Take the whole free blocks (those a killed child gave back) with THPs. */
+static void kill_take_blocks(void)
+{
+	long n = free_blocks();
+
+	while (n-- > 0)
+		fault_thp();
+}
+
+/* -K: the child: fault THPs (each compacts directly) until killed. */
+static void kill_child(int ready)
+{
 	if (write(ready, "x", 1) != 1)
 		_exit(1);
-	for (;;) {
-		p = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-		if (p == MAP_FAILED)
-			continue;
-		p = (char *)(((uintptr_t)p + CHUNK - 1) & ~(CHUNK - 1));
-		madvise(p, CHUNK, MADV_HUGEPAGE);
-		p[0] = 1;
-	}
+	for (;;)
+		fault_thp();
 }
 
 static int kill_case(int secs)
@@ -1573,6 +1643,7 @@ static int kill_case(int secs)
 	free_kb_start = stat_field("/proc/meminfo", "MemFree:");
 	deadline = time(NULL) + secs;
 	rng_state = seed;
+	kill_layout();
 	while (time_left()) {
 		struct timespec t0, t1;
 		int pfd[2], status;
@@ -1582,6 +1653,7 @@ static int kill_case(int secs)
 
 		if (pipe(pfd))
 			return 1;
+		kill_take_blocks();
 		pid = fork();
 		if (!pid) {
 			close(pfd[0]);
