@@ -1649,9 +1649,10 @@ static int kill_case(int secs)
 	write_str("/sys/kernel/mm/transparent_hugepage/enabled", "always");
 	write_str("/sys/kernel/mm/transparent_hugepage/defrag", "always");
 	free_kb_start = stat_field("/proc/meminfo", "MemFree:");
-	deadline = time(NULL) + secs;
 	rng_state = seed;
 	kill_layout();
+	/* the layout takes a while on a debug kernel: the kills get SECONDS */
+	deadline = time(NULL) + secs;
 	while (time_left()) {
 		struct timespec t0, t1;
 		int pfd[2], status;
