@@ -24,16 +24,19 @@ TOP        := $(CURDIR)
 
 # --- kernels ----------------------------------------------------------------
 # test: ours; stock: the same base and configs without any of our files or
-# patches; debug: ours with the checkers on.
+# patches; debug: ours with the checkers on; kcsan: debug with KCSAN in place
+# of KASAN (make stress FLAVOUR=kcsan).
 FLAVOUR    ?= test
 MATRIX     ?= $(sort $(basename $(notdir $(wildcard configs/matrix/*.config))))
 FRAGS      := configs/boot.config configs/mm.config configs/test.config
 FRAGS_test  = $(FRAGS) configs/ours.config
 FRAGS_stock = $(FRAGS)
 FRAGS_debug = $(FRAGS_test) configs/debug.config
+FRAGS_kcsan = $(FRAGS_debug) configs/kcsan.config
 SRC_test    = $(OUR_TREE)
 SRC_stock   = $(BASE_TREE)
 SRC_debug   = $(OUR_TREE)
+SRC_kcsan   = $(OUR_TREE)
 # matrix-NAME: our tree with configs/matrix/NAME.config on top; its base
 # fragments are merged but not checked, so dependents may go (make matrix)
 ifneq ($(filter matrix-%,$(FLAVOUR)),)
@@ -63,16 +66,17 @@ INITRAMFS  := $(GUEST)/initramfs.cpio
 PACKAGES := build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils file \
 	    patch git python3 ccache qemu-system-x86 busybox-static rsync
 
-ifeq ($(filter $(FLAVOUR),test stock debug $(MATRIX:%=matrix-%)),)
-$(error FLAVOUR must be test, stock, debug or matrix-NAME for a configs/matrix/NAME.config)
+ifeq ($(filter $(FLAVOUR),test stock debug kcsan $(MATRIX:%=matrix-%)),)
+$(error FLAVOUR must be test, stock, debug, kcsan or matrix-NAME for a configs/matrix/NAME.config)
 endif
 
 .PHONY: help deps base tree kernel config headers selftests initramfs \
-	run shell check mutants bench matrix patches vars clean distclean
+	run shell check stress mutants bench matrix patches vars clean distclean
 
 help:
 	@echo 'make run        build our kernel, boot it and show compaction at work'
 	@echo 'make check      build, boot and run every test; prints "N passed, N failed"'
+	@echo 'make stress     minutes of mixed load on the debug kernel (STRESS_MINUTES, FLAVOUR=kcsan)'
 	@echo 'make shell      boot our kernel to an interactive BusyBox shell'
 	@echo 'make bench      stock against ours on the compaction workloads (WORKLOAD=thp for one)'
 	@echo 'make mutants    each broken engine in harness/mutants must fail the tests'
@@ -82,6 +86,7 @@ help:
 	@echo 'make clean      drop build dirs, our tree and $(RESULTS); keep the download'
 	@echo 'make distclean  drop the whole cache ($(CACHE))'
 	@echo 'knobs: FLAVOUR MEM CPUS NUMA TIMEOUT JOBS BASE_VERSION BASE_SHA256 CACHE'
+	@echo '       STRESS_MINUTES STRESS_SEED STRESS_CPUS STRESS_MEM'
 
 deps:
 	@harness/deps.sh $(PACKAGES)
@@ -112,14 +117,16 @@ selftests: headers
 # static guest programs: ours, built against the host's libc headers
 $(GUEST)/bench/oracle: bench/oracle.c
 $(GUEST)/bench/workload: bench/workload.c
-$(GUEST)/bench/oracle $(GUEST)/bench/workload:
+$(GUEST)/stress/stress: stress/stress.c
+$(GUEST)/bench/oracle $(GUEST)/bench/workload $(GUEST)/stress/stress:
 	@mkdir -p $(dir $@)
-	gcc -static -O2 -Wall -Wextra -o $@ $<
+	gcc -static -O2 -Wall -Wextra $(STRESS_CFLAGS) -o $@ $<
 
-initramfs: deps selftests $(GUEST)/bench/oracle $(GUEST)/bench/workload
+initramfs: deps selftests $(GUEST)/bench/oracle $(GUEST)/bench/workload $(GUEST)/stress/stress
 	@cp harness/guest/init harness/guest/demo $(GUEST)/
 	@cp bench/guest-bench $(GUEST)/bench/
-	@harness/mkinitramfs.sh $(INITRAMFS) $(GUEST) $(GUEST)/selftests $(GUEST)/bench
+	@cp stress/list stress/faults stress/kill $(GUEST)/stress/
+	@harness/mkinitramfs.sh $(INITRAMFS) $(GUEST) $(GUEST)/selftests $(GUEST)/bench $(GUEST)/stress
 
 BOOT = harness/boot.sh -k $(BZIMAGE) -i $(INITRAMFS) -m $(MEM) -c $(CPUS) -n $(NUMA) -t $(TIMEOUT)
 
@@ -136,6 +143,17 @@ shell: kernel initramfs
 
 check: deps
 	@harness/check.sh
+
+# minutes of mixed load on the debug kernel (FLAVOUR=kcsan: the KCSAN one),
+# once per STRESS_CPUS; see harness/stress.sh
+STRESS_MINUTES ?= 3
+STRESS_SEED    ?= 1
+STRESS_CPUS    ?= 2 4
+STRESS_MEM     ?= 2G
+stress: deps
+	@FLAVOUR=$(if $(filter kcsan,$(FLAVOUR)),kcsan,debug) STRESS_MINUTES=$(STRESS_MINUTES) \
+	  STRESS_SEED=$(STRESS_SEED) STRESS_CPUS="$(STRESS_CPUS)" STRESS_MEM=$(STRESS_MEM) \
+	  harness/stress.sh
 
 # each harness/mutants/*.patch (or MUTANTS=NAME ...) must fail the guest run
 MUTANTS ?=

@@ -12,7 +12,10 @@
 #   -c CPUS      guest CPUs                           (default 2)
 #   -n NODES     fake NUMA nodes (numa=fake=N), 1=off (default 1)
 #   -t SECONDS   host-side time limit                 (default 900)
-#   -M MODE      harness.mode: check | run | shell    (default check)
+#   -M MODE      harness.mode: check | stress | run | shell (default check)
+#   -D BYTES     plug a QEMU pc-dimm of BYTES (MiB multiple) at 4 GiB, and
+#                tell the guest: harness.dimm=0x100000000,BYTES (make stress
+#                adds it through /sys/devices/system/memory/probe)
 #   -K           the kernel runs KUnit: its KTAP must be in the log
 #   -S SUITE     with -K: this KUnit suite must have run (repeatable)
 #   -O DIR       with -K: every suite in DIR/*-kunit.h must have run with
@@ -29,9 +32,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kernel= initrd= log= mem=1G cpus=2 nodes=1 limit=900 mode=check kunit= warn= json=
+kernel= initrd= log= mem=1G cpus=2 nodes=1 limit=900 mode=check kunit= warn= json= dimm=
 suites=() list=()
-while getopts "k:i:l:m:c:n:t:M:KS:O:E:Wj:" o; do
+while getopts "k:i:l:m:c:n:t:M:KS:O:E:Wj:D:" o; do
 	case $o in
 	k) kernel=$OPTARG ;; i) initrd=$OPTARG ;; l) log=$OPTARG ;;
 	m) mem=$OPTARG ;; c) cpus=$OPTARG ;; n) nodes=$OPTARG ;;
@@ -40,7 +43,8 @@ while getopts "k:i:l:m:c:n:t:M:KS:O:E:Wj:" o; do
 	O) suites+=(--owned-kunit "$OPTARG") ;;
 	E) list=(--selftest-list "$OPTARG") ;;
 	W) warn=panic_on_warn=1 ;; j) json=$OPTARG ;;
-	*) sed -n '5,26p' "$0" >&2; exit 2 ;;
+	D) dimm=$OPTARG ;;
+	*) sed -n '5,29p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -52,8 +56,22 @@ cmdline="console=ttyS0 panic=-1 oops=panic $warn harness.mode=$mode"
 [ "$nodes" -gt 1 ] && cmdline="$cmdline numa=fake=$nodes"
 cmdline="$cmdline $*"
 
+memarg=$mem
+dimmarg=()
+if [ -n "$dimm" ]; then
+	# the device memory region of q35 starts at 4 GiB while all of the
+	# guest's RAM fits below 2.75 GiB; the dimm's address is fixed there so
+	# that the guest knows where to probe
+	mib() { numfmt --from=iec "${1}" | awk '{ print int($1 / 1048576) }'; }
+	[ "$(mib "$mem")" -le 2816 ] || { echo "boot: -D needs -m 2816M or less" >&2; exit 2; }
+	memarg="$mem,slots=1,maxmem=$(( $(mib "$mem") + $(mib "$dimm") ))M"
+	dimmarg=(-object "memory-backend-ram,id=dimm0,size=$dimm"
+		 -device "pc-dimm,id=dimm0d,memdev=dimm0,addr=0x100000000")
+	cmdline="$cmdline harness.dimm=0x100000000,$(numfmt --from=iec "$dimm")"
+fi
+
 qemu=(${QEMU:-qemu-system-x86_64} -nodefaults -no-reboot -nographic
-      -machine q35 -accel tcg -cpu max -smp "$cpus" -m "$mem"
+      -machine q35 -accel tcg -cpu max -smp "$cpus" -m "$memarg" "${dimmarg[@]}"
       -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
 
 if [ "$mode" = shell ]; then
@@ -82,7 +100,8 @@ fi
 args=(--log "$log" --status "$status" --limit "$limit")
 [ -n "$kunit" ] && args+=("$kunit" "${suites[@]}")
 [ -n "$json" ] && args+=(--json "$json")
-[ "$mode" = check ] && args+=(--selftests "${list[@]}")
+[ "$mode" = check ] || [ "$mode" = stress ] && args+=(--selftests "${list[@]}")
+[ -n "${RESULTS_ARGS:-}" ] && args+=($RESULTS_ARGS)
 # the judge is bounded too: kunit_parser can loop on TAP nested in a
 # program's output (run_vmtests.sh run by hand in a guest)
 exec timeout -k 5 300 python3 "$here/results.py" "${args[@]}"

@@ -300,10 +300,50 @@ def judge_selftests(v, part, ended, selftest_list):
 			v.fail(f'selftests: {name} ran, though the guest\'s list does not name it')
 
 
-def judge_kernel(v, lines, want_taint):
+KCSAN = re.compile(r'BUG: KCSAN: ')
+KCSAN_END = re.compile(r'^={20,}$')
+
+
+def kcsan_report(lines, i):
+	"""The text of the KCSAN report that starts at @lines[i]: its title and
+	every line up to its closing row of '='."""
+	out = []
+	for line in lines[i:i + 80]:
+		text = kernel_text(line)
+		text = line if text is None else text
+		if out and KCSAN_END.match(text.strip()):
+			break
+		out.append(text)
+	return '\n'.join(out)
+
+
+def filter_kcsan(splats, lines, keep):
+	"""Drop the KCSAN reports of @splats that name no function matching
+	@keep (a compiled regex) anywhere in their title or stacks; return
+	(kept splats, [titles of those dropped])."""
+	kept, dropped = [], []
+	for i, kind in splats:
+		text = kernel_text(lines[i])
+		if kind == 'BUG' and text is not None and KCSAN.search(text):
+			if not keep.search(kcsan_report(lines, i)):
+				dropped.append(text.strip())
+				continue
+		kept.append((i, kind))
+	return kept, dropped
+
+
+def judge_kernel(v, lines, want_taint, kcsan_keep=None):
 	"""The kernel's reports in the log, and the taint and debug_locks /init
-	printed (the taint line must be there if @want_taint)."""
+	printed (the taint line must be there if @want_taint).  With
+	@kcsan_keep, KCSAN reports that name none of its functions are listed
+	but do not fail the run."""
 	splats = find_splats(lines)
+	if kcsan_keep is not None:
+		splats, dropped = filter_kcsan(splats, lines, kcsan_keep)
+		print(f'results: {len(dropped)} KCSAN report(s) outside compaction, migration '
+		      'and the page allocator, not counted:')
+		for title in sorted(set(dropped)):
+			print(f'results:   {dropped.count(title)} x {title}')
 	for n, (i, kind) in enumerate(splats):
 		head = f'kernel {kind} at log line {i + 1}'
 		v.fail(head + ':\n' + excerpt(lines, i) if n < MAX_SPLATS_SHOWN else head)
@@ -322,7 +362,7 @@ def judge_kernel(v, lines, want_taint):
 
 
 def judge(lines, status, limit, want_kunit, want_selftests, kp, suites=(),
-	  owned=None, selftest_list=None, expected_skips=frozenset()):
+	  owned=None, selftest_list=None, expected_skips=frozenset(), kcsan_keep=None):
 	"""Return (counts dict, problems list).
 
 	@suites: KUnit suites that must have run; @owned: {suite: [cases]} that
@@ -340,7 +380,7 @@ def judge(lines, status, limit, want_kunit, want_selftests, kp, suites=(),
 	elif want_selftests:
 		judge_selftests(v, lines[begin + 1:end], end is not None or status != 'exited',
 				selftest_list)
-	splats = judge_kernel(v, lines, want_selftests and done)
+	splats = judge_kernel(v, lines, want_selftests and done, kcsan_keep)
 
 	tail = '\n'.join('    | ' + l for l in lines[-15:])
 	if status == 'timeout':
@@ -371,6 +411,10 @@ def main():
 	ap.add_argument('--expected-skips', default=EXPECTED_SKIPS, metavar='FILE',
 			help='the skips that do not fail the run (default: %(default)s)')
 	ap.add_argument('--json', help='write the counts and problems here')
+	ap.add_argument('--kcsan-only', metavar='REGEX',
+			help='count only the KCSAN reports whose title or stacks match '
+			     'REGEX (make stress FLAVOUR=kcsan: compaction, migration, the '
+			     'page allocator); list the others')
 	args = ap.parse_args()
 
 	kp = load_kunit_parser()
@@ -380,7 +424,8 @@ def main():
 	selftest_list = read_list(args.selftest_list) if args.selftest_list else None
 	counts, problems = judge(lines, args.status, args.limit, args.kunit,
 				 args.selftests, kp, args.require_suite, owned, selftest_list,
-				 read_expected_skips(args.expected_skips))
+				 read_expected_skips(args.expected_skips),
+				 re.compile(args.kcsan_only) if args.kcsan_only else None)
 	for p in problems:
 		print('results: FAIL: ' + p)
 	verdict = 'FAIL' if counts['failed'] else 'ok'

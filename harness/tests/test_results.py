@@ -383,3 +383,54 @@ static struct kunit_suite toy_suite = {
 
 if __name__ == '__main__':
 	unittest.main()
+
+
+def kcsan_report(stamp, title, frames):
+	"""A KCSAN report as 6.12 prints it (kernel/kcsan/report.c), made up:
+	@title's two functions, each access with @frames' functions."""
+	rule = f'[{stamp}] ' + '=' * 66
+	out = [rule, f'[{stamp}] BUG: KCSAN: data-race in {title}', f'[{stamp}] ']
+	for who, what in ((1, 'write'), (2, 'read')):
+		out.append(f'[{stamp}] {what} to 0xffff888004a9c010 of 8 bytes by task 4{who} on cpu {who}:')
+		out += [f'[{stamp}]  {f}+0x1c/0x200' for f in frames[who - 1]]
+		out.append(f'[{stamp}] ')
+	out += [f'[{stamp}] value changed: 0x0000000000000000 -> 0x0000000000000001', rule]
+	return out
+
+
+@unittest.skipUnless(os.environ.get('KUNIT_DIR'), 'needs KUNIT_DIR (make check sets it)')
+class KcsanFilterTest(unittest.TestCase):
+	"""--kcsan-only (make stress FLAVOUR=kcsan) counts the KCSAN reports that
+	name a matching function in their title or stacks, and lists the
+	others; every other kind of report still counts."""
+	ours = kcsan_report('   30.100000', 'tick_nohz_idle_enter / tick_sched_timer',
+			    [['tick_nohz_idle_enter', 'do_idle'],
+			     ['tick_sched_timer', '__hrtimer_run_queues']])
+	mm = kcsan_report('   31.200000', 'folio_mapping / lru_add',
+			  [['lru_add', 'folio_batch_move_lru'],
+			   ['folio_mapping', 'isolate_migratepages_block', 'compact_zone']])
+	KEEP = 'compact|migrat|isolate_|page_alloc'
+
+	def judge(self, *args):
+		log = Derived(self).log('pass.log', 'Run /init as init process', self.ours + self.mm)
+		return judge(log, '--kunit', *args)
+
+	def test_every_kcsan_report_counts_without_the_filter(self):
+		rc, out, c = self.judge()
+		self.assertNotEqual(rc, 0, out)
+		self.assertEqual(c['failed'], 2, out)
+
+	def test_filter_keeps_the_one_in_compaction(self):
+		rc, out, c = self.judge('--kcsan-only', self.KEEP)
+		self.assertNotEqual(rc, 0, out)
+		self.assertEqual(c['failed'], 1, out)
+		self.assertIn('BUG: KCSAN: data-race in folio_mapping / lru_add', out)
+		self.assertIn('1 x BUG: KCSAN: data-race in tick_nohz_idle_enter / tick_sched_timer', out)
+
+	def test_filter_does_not_hide_other_reports(self):
+		log = Derived(self).log('pass.log', 'Run /init as init process',
+					self.ours + REPORTS[('oom-killer', 'invoked')].splitlines())
+		rc, out, c = judge(log, '--kunit', '--kcsan-only', self.KEEP)
+		self.assertNotEqual(rc, 0, out)
+		self.assertEqual(c['failed'], 1, out)
+		self.assertIn('FAIL: kernel oom-killer', out)

@@ -38,6 +38,25 @@
  * returns without an error and changes nothing.  (Our engine once failed
  * it with EINVAL after storing the first value.)
  *
+ * Access, as upstream 6.12 checks it (the checks are the VFS's, before any
+ * handler of ours runs, so ours must give the same answers):
+ *   - /proc/sys checks a sysctl's mode against the euid only
+ *     (fs/proc/proc_sysctl.c test_perm(): owner bits for euid 0, other
+ *     bits for anyone else; no capability is consulted), at open() and
+ *     again at each read() or write() (-EPERM then);
+ *   - sysfs (kernfs) checks the file's mode at open() only, with the usual
+ *     DAC rules: the owner is root.
+ * So, for every knob and nodeN/compact:
+ *   uid 65534 (no capabilities)  opening for writing fails with EACCES, the
+ *       value stays; the 0644 knobs still read back the same value, the
+ *       0200 files cannot be opened for reading (EACCES);
+ *   a file opened by root, written after setresuid(65534)  a sysctl fails
+ *       with EPERM and changes nothing (compact_memory compacts nothing:
+ *       compact_migrate_scanned, compact_free_scanned and compact_isolated
+ *       do not move); nodeN/compact takes the write, as upstream's does;
+ *   uid 0 with every capability dropped  writes are taken (euid 0 is what
+ *       both check), and read back.
+ *
  * To see it fail: build with -DBREAK_ACCEPT_101, which lists "101" among
  * compaction_proactiveness's good values, or -DBREAK_SECOND_WRITE, which
  * takes every second write for failed.
@@ -49,7 +68,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "../kselftest.h"
 #include "compaction_util.h"
@@ -87,6 +109,10 @@ static const char * const memory_bad[] = {
 
 #define NR_MEMORY_CASES	(2 + ARRAY_SIZE(memory_good) + ARRAY_SIZE(memory_bad) + NR_SECOND)
 #define NR_NODE_CASES	3
+#define NR_ACCESS_RANGED 4	/* see test_access_ranged() */
+#define NR_ACCESS_MEMORY 3	/* see test_access_write_only() */
+#define NR_ACCESS_NODE	 3
+#define NOBODY		65534
 
 /* "1\n" -> "1\\n", for the TAP line */
 static const char *shown(const char *in)
@@ -297,6 +323,159 @@ static void test_compact_memory(void)
 	test_second_write(VM_COMPACT_MEMORY, "1", "1", LONG_MIN);
 }
 
+/* === Access: who may read and write === */
+
+enum who { NOBODY_UID, ROOT_NO_CAPS };
+
+/* Become @who: uid and gid 65534 (which drops every capability), or stay
+ * uid 0 and drop every capability.  Return: 0 or -errno. */
+static int become(enum who who)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	if (who == NOBODY_UID)
+		return setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY) ?
+		       -errno : 0;
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+/*
+ * Run one access in a child that became @who: open @path with @flags
+ * (or use @fd, opened by root before the fork, if >= 0), then write @val
+ * or read.  Return: 0 or -errno of the step that failed (-ECHILD if the
+ * child could not drop its privileges).
+ */
+static int access_as(enum who who, const char *path, int fd, int flags, const char *val)
+{
+	int status, ret;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		char buf[64];
+		ssize_t n;
+
+		if (become(who))
+			_exit(255);
+		if (fd < 0)
+			fd = open(path, flags);
+		if (fd < 0)
+			_exit(errno);
+		n = val ? write(fd, val, strlen(val)) : read(fd, buf, sizeof(buf));
+		_exit(n < 0 ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	ret = WEXITSTATUS(status);
+	return ret == 255 ? -ECHILD : -ret;
+}
+
+/* access_as() through a file root opened for writing before the fork. */
+static int write_after_drop(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = access_as(NOBODY_UID, path, fd, 0, val);
+	close(fd);
+	return ret;
+}
+
+static const char *errname(int ret)
+{
+	return ret == -ECHILD ? "could not drop privileges" : ret ? strerror(-ret) : "ok";
+}
+
+/* Four cases for a readable knob; @k's sentinel is in place around them. */
+static void test_access_ranged(const struct ranged_knob *k)
+{
+	const char *name = knob_name(k->path);
+	char val[32], other[32];
+	long got = LONG_MIN;
+	int ret;
+
+	if (access(k->path, F_OK)) {
+		skip_cases(NR_ACCESS_RANGED, k->path);
+		return;
+	}
+	snprintf(val, sizeof(val), "%ld", k->sentinel);
+	snprintf(other, sizeof(other), "%ld", k->sentinel == k->min ? k->max : k->min);
+	knob_write(k->path, val);
+
+	ret = access_as(NOBODY_UID, k->path, -1, O_WRONLY, other);
+	knob_read_long(k->path, &got);
+	ksft_test_result(ret == -EACCES && got == k->sentinel,
+			 "%s: uid %d cannot open it for writing: EACCES, value stays %ld "
+			 "(%s, value %ld)\n", name, NOBODY, k->sentinel, errname(ret), got);
+
+	ret = access_as(NOBODY_UID, k->path, -1, O_RDONLY, NULL);
+	ksft_test_result(!ret, "%s: uid %d may read it (mode 0644) (%s)\n", name, NOBODY,
+			 errname(ret));
+
+	ret = write_after_drop(k->path, other);
+	got = LONG_MIN;
+	knob_read_long(k->path, &got);
+	ksft_test_result(ret == -EPERM && got == k->sentinel,
+			 "%s: opened by root, written as uid %d: EPERM, value stays %ld "
+			 "(%s, value %ld)\n", name, NOBODY, k->sentinel, errname(ret), got);
+
+	ret = access_as(ROOT_NO_CAPS, k->path, -1, O_WRONLY, other);
+	got = LONG_MIN;
+	knob_read_long(k->path, &got);
+	ksft_test_result(!ret && got == strtol(other, NULL, 10),
+			 "%s: uid 0 without capabilities writes %s, read back (%s, value %ld)\n",
+			 name, other, errname(ret), got);
+	knob_write(k->path, val);
+}
+
+static unsigned long compaction_work(void)
+{
+	static const char * const names[] = {
+		"compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
+	};
+	unsigned long v[3] = { 0 };
+
+	vmstat_read(names, v, 3);
+	return v[0] + v[1] + v[2];
+}
+
+/*
+ * Three cases for a write-only file (compact_memory or nodeN/compact):
+ * uid 65534 cannot open it at all; a file root opened, written as uid
+ * 65534 (@sysctl: EPERM and nothing compacted; sysfs: taken); uid 0
+ * without capabilities writes "1".
+ */
+static void test_access_write_only(const char *path, bool sysctl)
+{
+	unsigned long before;
+	int ret, ret2;
+
+	ret = access_as(NOBODY_UID, path, -1, O_WRONLY, "1");
+	ret2 = access_as(NOBODY_UID, path, -1, O_RDONLY, NULL);
+	ksft_test_result(ret == -EACCES && ret2 == -EACCES,
+			 "%s: uid %d can open it neither for writing nor for reading: "
+			 "EACCES (%s, %s)\n", path, NOBODY, errname(ret), errname(ret2));
+
+	before = compaction_work();
+	ret = write_after_drop(path, "1");
+	if (sysctl)
+		ksft_test_result(ret == -EPERM && compaction_work() == before,
+				 "%s: opened by root, written as uid %d: EPERM, nothing "
+				 "compacted (%s, %lu pages scanned or isolated)\n", path, NOBODY,
+				 errname(ret), compaction_work() - before);
+	else
+		ksft_test_result(!ret, "%s: opened by root, written as uid %d: taken, "
+				 "as upstream's sysfs file takes it (%s)\n", path, NOBODY,
+				 errname(ret));
+
+	ret = access_as(ROOT_NO_CAPS, path, -1, O_WRONLY, "1");
+	ksft_test_result(!ret, "%s: uid 0 without capabilities writes \"1\" (%s)\n",
+			 path, errname(ret));
+}
+
 static void test_node_compact(const int *nodes, int nr)
 {
 	char path[128];
@@ -329,8 +508,9 @@ int main(void)
 	if (!any && access(VM_COMPACT_MEMORY, F_OK))
 		ksft_exit_skip("no compaction knobs (CONFIG_COMPACTION=n?)\n");
 	nr_nodes = node_compact_files(nodes, MAX_NODES);
-	ksft_set_plan(ARRAY_SIZE(ranged) * NR_RANGED_CASES + NR_MEMORY_CASES +
-		      (nr_nodes ? nr_nodes * NR_NODE_CASES : NR_NODE_CASES) + 1);
+	ksft_set_plan(ARRAY_SIZE(ranged) * (NR_RANGED_CASES + NR_ACCESS_RANGED) +
+		      NR_MEMORY_CASES + NR_ACCESS_MEMORY +
+		      (nr_nodes ? nr_nodes : 1) * (NR_NODE_CASES + NR_ACCESS_NODE) + 1);
 
 	for (i = 0; i < (int)ARRAY_SIZE(ranged); i++) {
 		before[i] = LONG_MIN;
@@ -349,6 +529,21 @@ int main(void)
 		test_ranged(&ranged[i]);
 	test_compact_memory();
 	test_node_compact(nodes, nr_nodes);
+
+	for (i = 0; i < (int)ARRAY_SIZE(ranged); i++)
+		test_access_ranged(&ranged[i]);
+	if (access(VM_COMPACT_MEMORY, F_OK))
+		skip_cases(NR_ACCESS_MEMORY, VM_COMPACT_MEMORY);
+	else
+		test_access_write_only(VM_COMPACT_MEMORY, true);
+	for (i = 0; i < nr_nodes; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), NODE_COMPACT_FMT, nodes[i]);
+		test_access_write_only(path, false);
+	}
+	if (!nr_nodes)
+		skip_cases(NR_ACCESS_NODE, "no /sys/devices/system/node/node*/compact");
 
 	failed = knobs_restore();
 	for (i = 0; i < (int)ARRAY_SIZE(ranged); i++)

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# stress.sh - what 'make stress' runs: build the debug kernel (or, with
+# FLAVOUR=kcsan, the KCSAN one) and the guest, then boot it once per CPU
+# count in $STRESS_CPUS and run stress/stress.c for $STRESS_MINUTES while
+# it is judged like 'make check' judges its guests (harness/results.py:
+# any kernel report, taint, debug_locks 0, leak, or a failed check of the
+# program fails the run).  Closes with "N passed, N failed, N skipped".
+#
+# The guest: $STRESS_MEM of RAM with numa=fake=2, a 256 MiB pc-dimm the
+# program adds and onlines itself, a 64 MiB CMA area, a 64 MiB RAM disk;
+# page_owner=on debug_pagealloc=on panic_on_warn=1.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+flavour=${FLAVOUR:-debug}
+minutes=${STRESS_MINUTES:-3}
+seed=${STRESS_SEED:-1}
+cpus_list=${STRESS_CPUS:-2 4}
+mem=${STRESS_MEM:-2G}
+results=${RESULTS:-results}
+run="$results/stress-$flavour-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$run"
+ln -sfn "$(basename "$run")" "$results/stress-latest"
+t0=$(date +%s)
+
+stamp() { echo "stress: [$(( $(date +%s) - t0 ))s] $*"; }
+die() { echo "stress: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+stamp "building the $flavour kernel and the guest"
+make -s kernel FLAVOUR="$flavour" || die "the $flavour kernel did not build"
+make -s initramfs || die "the initramfs did not build"
+eval "$(make -s --no-print-directory vars FLAVOUR="$flavour")"
+export KUNIT_DIR=$kunit
+list=$(dirname "$selftest_list")/../stress/list
+
+# KASAN's quarantine keeps up to 1/32 of memory in freed objects: on top of
+# /init's usual 16 MiB, 64 MiB for the 2 GiB guest
+leak_kb=$(( 16384 + $(numfmt --from=iec "$mem") / 32 / 1024 ))
+seconds=$((minutes * 60))
+# boot (~1 min), the run, the final sweeps and teardown, and a margin
+limit=$((seconds + 900))
+if [ "$flavour" = kcsan ]; then
+	# KCSAN reports races all over the kernel; only those in compaction,
+	# migration and the page allocator (their title or stacks) count
+	export RESULTS_ARGS="--kcsan-only compact|migrat|isolate_|page_alloc|alloc_pages|free_pages|free_one_page|rmqueue|_pcp|buddy|pageblock|freepages|cma_|alloc_contig|kcompactd"
+fi
+
+for cpus in $cpus_list; do
+	stamp "guest: $flavour kernel, $cpus CPUs, $mem, $minutes min of stress"
+	harness/boot.sh -k "$kernel" -i "$initrd" -l "$run/stress-$cpus.log" \
+		-j "$run/stress-$cpus.json" -m "$mem" -c "$cpus" -n 2 -t "$limit" \
+		-M stress -W -E "$list" -D 256M -- \
+		page_owner=on debug_pagealloc=on cma=64M brd.rd_size=65536 \
+		harness.stress_seconds="$seconds" harness.stress_seed="$seed" \
+		harness.leak_kb="$leak_kb"
+	grep -a -E '^ +(not )?ok |# stress: |# harness: leak check' "$run/stress-$cpus.log" |
+		sed 's/^ */    /'
+done
+
+stamp "done; results in $run"
+python3 - "$run" $cpus_list <<'PY'
+import json, os, sys
+tot = {'passed': 0, 'failed': 0, 'skipped': 0}
+for cpus in sys.argv[2:]:
+    path = os.path.join(sys.argv[1], f'stress-{cpus}.json')
+    try:
+        with open(path) as f:
+            c = json.load(f)
+    except (OSError, ValueError):
+        print(f'stress: the {cpus}-CPU run left no results: counted as failed')
+        c = {'passed': 0, 'failed': 1, 'skipped': 0}
+    print(f"stress: {cpus} CPUs: passed {c['passed']:4}  failed {c['failed']:3}  skipped {c['skipped']:3}")
+    for k in tot:
+        tot[k] += c[k]
+print(f"{tot['passed']} passed, {tot['failed']} failed, {tot['skipped']} skipped")
+sys.exit(1 if tot['failed'] else 0)
+PY

@@ -1,0 +1,1939 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stress - minutes of mixed memory load while compaction runs, with every
+ * page of user data checked against the pattern it must hold.
+ *
+ * Run by the guest's /init in harness.mode=stress (make stress), as root, on
+ * the debug kernel (KASAN or KCSAN, lockdep, DEBUG_VM, page_owner ...).  It
+ * forks one process per worker; all of them run at once until the deadline:
+ *
+ *   anon      anonymous 2 MiB chunks (THP and 64 KiB mTHP when the knobs
+ *             allow): rewrites, MADV_DONTNEED of part of a chunk, munmap and
+ *             a fresh mmap, mremap to a new address
+ *   mlock     anonymous chunks, mlocked (compaction may move them while
+ *             compact_unevictable_allowed is 1, the default)
+ *   shmem     a memfd mapped shared: rewrites, remaps, holes punched
+ *   file      a file on ext2 on a RAM disk (/dev/ram0), mapped shared:
+ *             dirty pages, fsync (writeback), clean pages re-read, and
+ *             page cache dropped and read back from the disk
+ *   thp       2 MiB-aligned chunks with MADV_HUGEPAGE, faulted, verified,
+ *             unmapped and moved with mremap
+ *   fork      fork() a child that checks the copy it inherited, writes
+ *             half of it (copy-on-write) and exits
+ *   migrate   move_pages(2) of its own pages to the other node, and
+ *             migrate_pages(2) of the anon worker between the nodes
+ *   pin       pages spliced into a pipe with vmsplice(2) and pages
+ *             registered as io_uring fixed buffers (long-term pins), held
+ *             up to a second, then checked through the pipe and in place
+ *   compact   compact_memory and every nodeN/compact, compaction_proactiveness
+ *             and the THP knobs (enabled, defrag) flipped
+ *   frag      fragments free memory: fills it in 4 KiB pages down to a
+ *             quarter of MemTotal, keeps one page in 8 of every 2 MiB,
+ *             holds the layout a few seconds (THP faults then have to
+ *             compact directly, kswapd wakes kcompactd), lets go, again
+ *   kalloc    high-order kernel allocations that may compact directly:
+ *             64 KiB AF_UNIX datagrams, pipes resized to 1 MiB
+ *   cma       the whole CMA area (cma= on the command line) allocated and
+ *             freed through debugfs
+ *   hotplug   memory added through /sys/devices/system/memory/probe (a QEMU
+ *             pc-dimm, -d ADDR), onlined movable, offlined, onlined again
+ *
+ * Every data page holds 64-bit words derived from (seed, worker, page,
+ * generation); a page whose generation is 0 must read as zeros (fresh or
+ * dropped).  Each worker sweeps all of its pages every round and counts the
+ * bytes it checked; a mismatch is printed with where it was.
+ *
+ * At the end it prints a TAP line per check:
+ *   - 0 mismatches over every byte checked;
+ *   - each worker ran rounds and met no error it was not allowed;
+ *   - every CMA and offline round succeeded or failed with a retryable
+ *     error (ENOMEM, EBUSY, EAGAIN, EINTR) and was retried until it
+ *     succeeded; the CMA area and the added memory are given back;
+ *   - compaction really happened: pgmigrate_success, compact_stall,
+ *     compact_daemon_wake and compact_daemon_migrate_scanned went up by at
+ *     least the minimum below, and the manual writes were made;
+ *   - nr_isolated_anon and nr_isolated_file are back to 0.
+ * (/init then checks free memory against what it was before.)
+ *
+ * usage: stress [-t SECONDS] [-s SEED] [-d DIMM_ADDR -D DIMM_BYTES] [-f FREE_KB]
+ *        stress -F [-t SECONDS] [-s SEED]
+ *        stress -C SECONDS [-P MIN_PERCENT]
+ *        stress -K SECONDS
+ *
+ * -f sizes the workers as if FREE_KB were free (default: MemFree).
+ * -w NAME,NAME... runs only those workers (a tiny guest, a guest without a
+ * RAM disk, CMA area or dimm); the others are reported as skipped.
+ *
+ * -F: faults.  The data workers (anon, mlock, shmem, thp, fork, migrate,
+ * pin) and the compact and kalloc workers run for SECONDS / 2 with
+ * fail_page_alloc failing 10% of their page allocations and kcompactd's
+ * (task-filter, /proc/PID/make-it-fail; any gfp), a third of the time at
+ * each min-order of 0, 3 and 9.  A syscall's ENOMEM (or EAGAIN, ENOBUFS)
+ * is then allowed and counted, not an error; nothing else changes: 0
+ * mismatches.  Then the faults stop and compaction must work again: a
+ * fresh fragmented layout (7 of 8 pages freed in every 2 MiB) compacted
+ * by compact_memory must migrate pages and form free 2 MiB blocks, its
+ * kept pages intact.  (/init's leak check then follows.)
+ *
+ * -C: the CMA case of issue 10.  For SECONDS, this task alone (task-filter)
+ * has 10% of its page allocations failed (any order, any gfp) and, in a
+ * loop, allocates 1 MiB from the CMA area through debugfs (frees it again
+ * when it got it) and writes compact_memory.  Prints the success rate and
+ * how many pages of the area's first MiB were in use before each try
+ * (alloc_contig_range() gives up at the first failed target allocation,
+ * so each used page there is a 10% chance of failing); fails below
+ * MIN_PERCENT (default 5, the lowest rate stock 6.12 was seen to reach).
+ *
+ * -K: SIGKILL inside direct compaction.  The parent fragments free memory
+ * once (as frag does) and takes every whole free block with THPs; then,
+ * for SECONDS, a child faults THPs with defrag=always, so that each fault
+ * compacts directly, the parent waits 100 to 600 ms into the faults,
+ * reads the child's kernel stack (/proc/PID/stack), sends SIGKILL and
+ * times how long the child takes to be reaped (the child holds only the
+ * THPs it got, so its exit is short), then takes the blocks it gave back.  Every kill
+ * must be reaped within KILL_BOUND_MS; the kills whose stack named
+ * compaction are counted, and there must be at least one.
+ *
+ * Build with -DBREAK_FLIP_BYTE to have the anon worker flip a byte of one of
+ * its pages behind the checker's back, once: the data check must fail.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/io_uring.h>
+#include <linux/mempolicy.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#define PAGE		4096UL
+#define WORDS		(PAGE / sizeof(uint64_t))
+#define CHUNK		(2UL << 20)
+#define CHUNK_PAGES	(CHUNK / PAGE)
+#define MAX_SHOWN	10	/* mismatches printed per worker */
+
+/* region flags */
+#define R_LOCKED	1	/* mlock every chunk */
+#define R_THP		2	/* MADV_HUGEPAGE on every chunk */
+
+/* The minimum the compaction counters must move over a run (see above). */
+#define MIN_MIGRATED_PER_MIN	1000
+#define MIN_STALLS		1
+#define MIN_DAEMON_WAKES	1
+
+/* -K: a task killed inside direct compaction is reaped within this. */
+#define KILL_BOUND_MS		2000
+
+enum worker_kind {
+	W_ANON, W_MLOCK, W_SHMEM, W_FILE, W_THP, W_FORK, W_MIGRATE, W_PIN,
+	W_COMPACT, W_KALLOC, W_CMA, W_HOTPLUG, W_FRAG, NR_WORKERS
+};
+
+static const char * const worker_name[NR_WORKERS] = {
+	"anon", "mlock", "shmem", "file", "thp", "fork", "migrate", "pin",
+	"compact", "kalloc", "cma", "hotplug", "frag",
+};
+
+/* Share of free memory at the start each data worker holds, in percent. */
+static const int worker_share[NR_WORKERS] = {
+	[W_ANON] = 12, [W_MLOCK] = 4, [W_SHMEM] = 8, [W_THP] = 10,
+	[W_FORK] = 4, [W_MIGRATE] = 4, [W_PIN] = 2,
+};
+
+/**
+ * struct wstats - what one worker did, in memory shared with the parent
+ * @rounds:	sweeps (data workers) or loops (the others)
+ * @bytes:	bytes compared with their expected pattern
+ * @mismatch:	64-bit words that did not hold what they should
+ * @errors:	unexpected failures (a syscall that must not fail), printed
+ * @ops:	per-kind operation counts, named by op_name[]
+ * @retried:	rounds that failed with a retryable error and were retried
+ * @pid:	the worker's pid (migrate_pages(2) targets the anon worker)
+ * @done:	set when the worker finished its last sweep
+ */
+struct wstats {
+	uint64_t rounds, bytes, mismatch, errors, retried;
+	uint64_t ops[6];
+	pid_t pid;
+	int done;
+};
+
+static const char * const op_name[NR_WORKERS][6] = {
+	[W_ANON]    = { "rewrites", "dontneed", "remaps", "mremaps" },
+	[W_MLOCK]   = { "rewrites" },
+	[W_SHMEM]   = { "rewrites", "holes", "remaps" },
+	[W_FILE]    = { "rewrites", "fsyncs", "drops", "preads" },
+	[W_THP]     = { "faults", "huge", "unmaps", "mremaps" },
+	[W_FORK]    = { "forks", "children-ok" },
+	[W_MIGRATE] = { "move_pages", "moved", "migrate_pages", "failed-moves" },
+	[W_PIN]     = { "vmsplice", "io_uring", "pinned-pages" },
+	[W_COMPACT] = { "compact_memory", "node-compact", "proactiveness", "thp-knobs",
+			"slowest-ms" },
+	[W_KALLOC]  = { "dgrams", "pipe-resizes", "queue-full" },
+	[W_CMA]     = { "alloc-ok", "alloc-retry", "frees", "pages" },
+	[W_HOTPLUG] = { "online", "offline", "offline-retry", "blocks" },
+	[W_FRAG]    = { "MiB-walked", "layouts", "thp-faults", "huge" },
+};
+
+static struct wstats *stats;
+static uint64_t seed = 1;
+static int seconds = 180;
+static time_t deadline;
+static unsigned long long dimm_addr, dimm_bytes;
+static int nr_nodes = 1;
+static long free_kb_start;
+static enum worker_kind me;
+static bool fault_mode;
+static bool only[NR_WORKERS], only_some;
+
+#define FAIL_DIR	"/sys/kernel/debug/fail_page_alloc"
+#define FAIL_TIMES	1000000000L	/* "times" counts down: what was used */
+
+/* === Small helpers === */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	rng_state += 0x9e3779b97f4a7c15ULL;
+	return mix64(rng_state);
+}
+
+static uint64_t rnd_below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static bool time_left(void)
+{
+	return time(NULL) < deadline;
+}
+
+/*
+ * Under -F, from here on this process's page allocations may fail
+ * (fail_page_alloc's task-filter); its children inherit it.  Called by each
+ * worker once its memory is set up.
+ */
+static void arm_faults(void)
+{
+	int fd;
+
+	if (!fault_mode)
+		return;
+	fd = open("/proc/self/make-it-fail", O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		printf("# cannot write /proc/self/make-it-fail: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * An error a worker must not meet: printed, counted, and the run fails.
+ * Under -F an allocation failure is what we asked for: counted as retried.
+ */
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fault_mode && (errno == ENOMEM || errno == EAGAIN || errno == ENOBUFS)) {
+		stats[me].retried++;
+		return;
+	}
+	stats[me].errors++;
+	if (stats[me].errors > 20)
+		return;
+	printf("# %s: error: ", worker_name[me]);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+static int read_str(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64];
+
+	return read_str(path, buf, sizeof(buf)) ? -1 : strtol(buf, NULL, 0);
+}
+
+/* A field of /proc/vmstat or /proc/meminfo ("MemFree:"), or -1. */
+static long stat_field(const char *file, const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long val = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ' ') {
+			val = strtol(line + len, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+static long vmstat(const char *key)
+{
+	return stat_field("/proc/vmstat", key);
+}
+
+/* === Patterns === */
+
+/**
+ * fill_page() - write generation @gen's pattern of page @page of @tag
+ * @p:		the page
+ * @tag:	which region (worker and region number)
+ * @page:	page index within the region
+ * @gen:	generation, > 0 (0 means the page must read as zeros)
+ */
+static void fill_page(void *p, uint64_t tag, uint64_t page, uint32_t gen)
+{
+	uint64_t *w = p, base = mix64(seed ^ tag << 48 ^ page << 16 ^ gen);
+	size_t i;
+
+	for (i = 0; i < WORDS; i++)
+		w[i] = base + i * 0x9e3779b97f4a7c15ULL;
+}
+
+/*
+ * check_page() - compare a page with what it must hold; count and report.
+ * Return: the number of words that differ.
+ */
+static uint64_t check_page(const void *p, uint64_t tag, uint64_t page, uint32_t gen,
+			   const char *what)
+{
+	const uint64_t *w = p;
+	uint64_t base = gen ? mix64(seed ^ tag << 48 ^ page << 16 ^ gen) : 0;
+	uint64_t step = gen ? 0x9e3779b97f4a7c15ULL : 0, bad = 0;
+	size_t i;
+
+	for (i = 0; i < WORDS; i++) {
+		uint64_t want = base + i * step;
+
+		if (w[i] == want)
+			continue;
+		if (!bad && stats[me].mismatch < MAX_SHOWN)
+			printf("# %s: MISMATCH in %s page %" PRIu64 " (gen %u) word %zu:"
+			       " want %016" PRIx64 " got %016" PRIx64 "\n", worker_name[me],
+			       what, page, gen, i, want, w[i]);
+		bad++;
+	}
+	stats[me].bytes += PAGE;
+	stats[me].mismatch += bad;
+	return bad;
+}
+
+/* === Chunked regions: anonymous, mlocked, shmem, file, THP === */
+
+/**
+ * struct region - pages in 2 MiB chunks, each mapped on its own
+ * @chunk:	each chunk's address (chunks move with mremap)
+ * @gen:	each page's generation (0: must read as zeros)
+ * @nchunks:	chunks in the region
+ * @fd:		backing file for shared regions, else -1
+ * @tag:	pattern tag
+ * @flags:	mmap flags
+ */
+struct region {
+	char **chunk;
+	uint32_t *gen;
+	size_t nchunks;
+	int fd;
+	uint64_t tag;
+	int flags;
+	const char *what;
+};
+
+static char *map_chunk(struct region *r, size_t c)
+{
+	char *p;
+
+	if (r->fd >= 0)
+		return mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, c * CHUNK);
+	/* 2 MiB-aligned, so that a THP can back it */
+	p = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return p;
+	{
+		char *a = (char *)(((uintptr_t)p + CHUNK - 1) & ~(CHUNK - 1));
+
+		if (a > p)
+			munmap(p, a - p);
+		munmap(a + CHUNK, p + CHUNK - a);
+		p = a;
+	}
+	if (r->flags & R_LOCKED)
+		mlock(p, CHUNK);
+	return p;
+}
+
+static int region_init(struct region *r, size_t bytes, int fd, uint64_t tag, int flags,
+		       const char *what)
+{
+	size_t c;
+
+	r->nchunks = bytes / CHUNK ? bytes / CHUNK : 1;
+	r->chunk = calloc(r->nchunks, sizeof(*r->chunk));
+	r->gen = calloc(r->nchunks * CHUNK_PAGES, sizeof(*r->gen));
+	r->fd = fd;
+	r->tag = tag;
+	r->flags = flags;
+	r->what = what;
+	if (!r->chunk || !r->gen)
+		return -1;
+	if (fd >= 0 && ftruncate(fd, r->nchunks * CHUNK))
+		return -1;
+	for (c = 0; c < r->nchunks; c++) {
+		r->chunk[c] = map_chunk(r, c);
+		if (r->chunk[c] == MAP_FAILED)
+			return -1;
+		if (flags & R_THP)
+			madvise(r->chunk[c], CHUNK, MADV_HUGEPAGE);
+	}
+	return 0;
+}
+
+static char *page_addr(struct region *r, size_t i)
+{
+	return r->chunk[i / CHUNK_PAGES] + (i % CHUNK_PAGES) * PAGE;
+}
+
+static void rewrite(struct region *r, size_t i)
+{
+	r->gen[i]++;
+	if (!r->gen[i])
+		r->gen[i] = 1;
+	fill_page(page_addr(r, i), r->tag, i, r->gen[i]);
+}
+
+static void rewrite_all(struct region *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nchunks * CHUNK_PAGES; i++)
+		rewrite(r, i);
+}
+
+/*
+ * Check every page of @r.  A worker that went more than 20 s without a
+ * sweep says so, with how long (a hint when it made few rounds).
+ */
+static void sweep(struct region *r)
+{
+	static time_t last;
+	time_t now = time(NULL);
+	size_t i;
+
+	if (last && now - last > 20)
+		printf("# %s: %ld s since the last sweep\n", worker_name[me], (long)(now - last));
+	for (i = 0; i < r->nchunks * CHUNK_PAGES; i++)
+		check_page(page_addr(r, i), r->tag, i, r->gen[i], r->what);
+	last = time(NULL);
+}
+
+/* Rewrite about one page in @one_in, at random. */
+static uint64_t rewrite_some(struct region *r, unsigned int one_in)
+{
+	size_t i, n = r->nchunks * CHUNK_PAGES;
+	uint64_t done = 0;
+
+	for (i = rnd_below(one_in); i < n; i += 1 + rnd_below(2 * one_in)) {
+		rewrite(r, i);
+		done++;
+	}
+	return done;
+}
+
+/* Drop a random range of a private chunk: it must read as zeros after. */
+static void dontneed_some(struct region *r)
+{
+	size_t c = rnd_below(r->nchunks), first = rnd_below(CHUNK_PAGES);
+	size_t len = 1 + rnd_below(CHUNK_PAGES - first), i;
+
+	if (madvise(r->chunk[c] + first * PAGE, len * PAGE, MADV_DONTNEED)) {
+		fail("madvise(DONTNEED): %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < len; i++)
+		r->gen[c * CHUNK_PAGES + first + i] = 0;
+}
+
+/* Unmap a chunk and map it again: private memory comes back as zeros. */
+static void remap_chunk(struct region *r)
+{
+	size_t c = rnd_below(r->nchunks);
+	int tries = 0;
+
+	munmap(r->chunk[c], CHUNK);
+	while ((r->chunk[c] = map_chunk(r, c)) == MAP_FAILED) {
+		fail("mmap: %s", strerror(errno));
+		if (!fault_mode || ++tries == 1000)
+			exit(1);
+		sleep_ms(10);
+	}
+	if (r->flags & R_THP)
+		madvise(r->chunk[c], CHUNK, MADV_HUGEPAGE);
+	if (r->fd < 0)
+		memset(&r->gen[c * CHUNK_PAGES], 0, CHUNK_PAGES * sizeof(*r->gen));
+}
+
+/* Move a chunk to a new address with mremap: the contents go with it. */
+static void mremap_chunk(struct region *r)
+{
+	size_t c = rnd_below(r->nchunks);
+	char *to, *p;
+
+	/* a 2 MiB-aligned destination, so that a THP moves as a PMD */
+	to = mmap(NULL, 2 * CHUNK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (to == MAP_FAILED) {
+		fail("mmap: %s", strerror(errno));
+		return;
+	}
+	p = (char *)(((uintptr_t)to + CHUNK - 1) & ~(CHUNK - 1));
+	p = mremap(r->chunk[c], CHUNK, CHUNK, MREMAP_MAYMOVE | MREMAP_FIXED, p);
+	if (p == MAP_FAILED) {
+		fail("mremap: %s", strerror(errno));
+		munmap(to, 2 * CHUNK);
+		return;
+	}
+	if (p > to)
+		munmap(to, p - to);
+	munmap(p + CHUNK, to + CHUNK - p);
+	r->chunk[c] = p;
+}
+
+/* === The data workers === */
+
+static void run_anon(size_t bytes)
+{
+	struct region r;
+	struct wstats *s = &stats[me];
+#ifdef BREAK_FLIP_BYTE
+	bool flipped = false;
+#endif
+
+	if (region_init(&r, bytes, -1, me, 0, "anon")) {
+		fail("no memory for %zu bytes", bytes);
+		return;
+	}
+	rewrite_all(&r);
+	arm_faults();
+	while (time_left()) {
+		switch (rnd_below(8)) {
+		case 0:
+			dontneed_some(&r);
+			s->ops[1]++;
+			break;
+		case 1:
+			remap_chunk(&r);
+			s->ops[2]++;
+			break;
+		case 2:
+			mremap_chunk(&r);
+			s->ops[3]++;
+			break;
+		default:
+			s->ops[0] += rewrite_some(&r, 16);
+		}
+#ifdef BREAK_FLIP_BYTE
+		if (!flipped && s->rounds == 3 && r.gen[5]) {
+			page_addr(&r, 5)[100] ^= 0x40;
+			flipped = true;
+		}
+#endif
+		sweep(&r);
+		s->rounds++;
+	}
+	sweep(&r);
+}
+
+static void run_mlock(size_t bytes)
+{
+	struct region r;
+	struct wstats *s = &stats[me];
+
+	if (region_init(&r, bytes, -1, me, R_LOCKED, "mlock")) {
+		fail("no memory for %zu bytes", bytes);
+		return;
+	}
+	rewrite_all(&r);
+	arm_faults();
+	while (time_left()) {
+		s->ops[0] += rewrite_some(&r, 32);
+		sweep(&r);
+		s->rounds++;
+	}
+	sweep(&r);
+}
+
+static void run_shmem(size_t bytes)
+{
+	struct region r;
+	struct wstats *s = &stats[me];
+	int fd = memfd_create("stress-shmem", 0);
+
+	if (fd < 0 || region_init(&r, bytes, fd, me, 0, "shmem")) {
+		fail("memfd of %zu bytes: %s", bytes, strerror(errno));
+		return;
+	}
+	rewrite_all(&r);
+	arm_faults();
+	while (time_left()) {
+		switch (rnd_below(6)) {
+		case 0: {
+			/* punch a hole: those pages read as zeros after */
+			size_t first = rnd_below(r.nchunks * CHUNK_PAGES), len = 1 + rnd_below(64), i;
+
+			if (first + len > r.nchunks * CHUNK_PAGES)
+				len = r.nchunks * CHUNK_PAGES - first;
+			if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				      first * PAGE, len * PAGE))
+				fail("punch hole: %s", strerror(errno));
+			for (i = 0; i < len; i++)
+				r.gen[first + i] = 0;
+			s->ops[1]++;
+			break;
+		}
+		case 1:
+			remap_chunk(&r);
+			s->ops[2]++;
+			break;
+		default:
+			s->ops[0] += rewrite_some(&r, 16);
+		}
+		sweep(&r);
+		s->rounds++;
+	}
+	sweep(&r);
+}
+
+/*
+ * The file worker: a file on ext2 on /dev/ram0, mapped shared.  Pages are
+ * dirtied through the mapping, written back by fsync, read with pread, and
+ * now and then the clean cache is dropped so that pages come back from
+ * the disk.
+ */
+static void run_file(void)
+{
+	struct region r;
+	struct wstats *s = &stats[me];
+	size_t bytes = 24UL << 20, i;
+	char *buf = aligned_alloc(PAGE, PAGE);
+	int fd;
+
+	fd = open("/mnt/stress/file", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || region_init(&r, bytes, fd, me, 0, "file")) {
+		fail("file on ext2 of %zu bytes: %s", bytes, strerror(errno));
+		return;
+	}
+	rewrite_all(&r);
+	arm_faults();
+	while (time_left()) {
+		switch (rnd_below(6)) {
+		case 0:
+			if (fsync(fd))
+				fail("fsync: %s", strerror(errno));
+			s->ops[1]++;
+			break;
+		case 1:
+			/* written back first: only clean pages are dropped */
+			if (fsync(fd) || write_str("/proc/sys/vm/drop_caches", "1"))
+				fail("fsync + drop_caches: %s", strerror(errno));
+			s->ops[2]++;
+			break;
+		case 2:
+			for (i = rnd_below(64); i < r.nchunks * CHUNK_PAGES; i += 64) {
+				if (pread(fd, buf, PAGE, i * PAGE) != (ssize_t)PAGE) {
+					fail("pread: %s", strerror(errno));
+					break;
+				}
+				check_page(buf, r.tag, i, r.gen[i], "file (pread)");
+				s->ops[3]++;
+			}
+			break;
+		default:
+			s->ops[0] += rewrite_some(&r, 16);
+		}
+		sweep(&r);
+		s->rounds++;
+	}
+	sweep(&r);
+	fsync(fd);
+}
+
+static bool page_is_thp(void *addr)
+{
+	static int pm = -2, kf = -2;
+	uint64_t ent, flags;
+
+	if (pm == -2) {
+		pm = open("/proc/self/pagemap", O_RDONLY);
+		kf = open("/proc/kpageflags", O_RDONLY);
+	}
+	if (pm < 0 || kf < 0)
+		return false;
+	if (pread(pm, &ent, 8, (uintptr_t)addr / PAGE * 8) != 8 || !(ent >> 63))
+		return false;
+	ent &= (1ULL << 55) - 1;
+	if (pread(kf, &flags, 8, ent * 8) != 8)
+		return false;
+	return flags >> 22 & 1;	/* KPF_THP */
+}
+
+static void run_thp(size_t bytes)
+{
+	struct region r;
+	struct wstats *s = &stats[me];
+	size_t c;
+
+	if (region_init(&r, bytes, -1, me, R_THP, "thp")) {
+		fail("no memory for %zu bytes", bytes);
+		return;
+	}
+	arm_faults();
+	while (time_left()) {
+		/* fault every chunk that is not there (a THP fault per chunk) */
+		for (c = 0; c < r.nchunks; c++) {
+			size_t i;
+
+			if (r.gen[c * CHUNK_PAGES])
+				continue;
+			for (i = 0; i < CHUNK_PAGES; i++)
+				rewrite(&r, c * CHUNK_PAGES + i);
+			s->ops[0]++;
+			s->ops[1] += page_is_thp(r.chunk[c]);
+		}
+		sweep(&r);
+		switch (rnd_below(3)) {
+		case 0:
+			remap_chunk(&r);
+			s->ops[2]++;
+			break;
+		case 1:
+			mremap_chunk(&r);
+			s->ops[3]++;
+			break;
+		}
+		s->rounds++;
+	}
+	sweep(&r);
+}
+
+/* fork a child that checks its copy, writes half of it and exits */
+static void run_fork(size_t bytes)
+{
+	struct region r;
+	struct wstats *s = &stats[me];
+
+	if (region_init(&r, bytes, -1, me, 0, "fork")) {
+		fail("no memory for %zu bytes", bytes);
+		return;
+	}
+	rewrite_all(&r);
+	arm_faults();
+	while (time_left()) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid < 0) {
+			fail("fork: %s", strerror(errno));
+			sleep_ms(100);
+			continue;
+		}
+		if (!pid) {
+			uint64_t before = s->mismatch;
+			size_t i;
+
+			/* the child's checks add to the same counters */
+			sweep(&r);
+			for (i = 0; i < r.nchunks * CHUNK_PAGES; i += 2)
+				rewrite(&r, i);
+			sweep(&r);
+			_exit(s->mismatch != before);
+		}
+		s->ops[0]++;
+		s->ops[1] += waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+			     !WEXITSTATUS(status);
+		/* the parent's copy is untouched by the child's writes */
+		sweep(&r);
+		rewrite_some(&r, 8);
+		s->rounds++;
+	}
+	sweep(&r);
+}
+
+static long sys_move_pages(pid_t pid, unsigned long n, void **pages, const int *nodes,
+			   int *status, int flags)
+{
+	return syscall(SYS_move_pages, pid, n, pages, nodes, status, flags);
+}
+
+static long sys_migrate_pages(pid_t pid, unsigned long maxnode, const unsigned long *from,
+			      const unsigned long *to)
+{
+	return syscall(SYS_migrate_pages, pid, maxnode, from, to);
+}
+
+static void run_migrate(size_t bytes)
+{
+	struct region r;
+	struct wstats *s = &stats[me];
+	enum { BATCH = 256 };
+	void *pages[BATCH];
+	int nodes[BATCH], status[BATCH];
+
+	if (region_init(&r, bytes, -1, me, 0, "migrate")) {
+		fail("no memory for %zu bytes", bytes);
+		return;
+	}
+	rewrite_all(&r);
+	arm_faults();
+	while (time_left()) {
+		size_t first = rnd_below(r.nchunks * CHUNK_PAGES - BATCH), i;
+		int to = rnd_below(nr_nodes);
+
+		for (i = 0; i < BATCH; i++) {
+			pages[i] = page_addr(&r, first + i);
+			nodes[i] = to;
+			status[i] = -1;
+		}
+		if (sys_move_pages(0, BATCH, pages, nodes, status, MPOL_MF_MOVE))
+			s->ops[3]++;	/* some pages not moved: allowed, counted */
+		s->ops[0]++;
+		for (i = 0; i < BATCH; i++)
+			s->ops[1] += status[i] == to;
+		if (nr_nodes > 1 && !rnd_below(4)) {
+			unsigned long from = (1UL << nr_nodes) - 1, dest = 1UL << rnd_below(nr_nodes);
+			pid_t pid = rnd_below(2) ? stats[W_ANON].pid : 0;
+
+			/*
+			 * ENOMEM: no page on the target node (frag may have
+			 * taken them): allowed, counted with the failed moves
+			 */
+			if (sys_migrate_pages(pid, sizeof(from) * 8, &from, &dest) < 0) {
+				if (errno == ENOMEM)
+					s->ops[3]++;
+				else
+					fail("migrate_pages(%d): %s", pid, strerror(errno));
+			}
+			s->ops[2]++;
+		}
+		rewrite_some(&r, 32);
+		sweep(&r);
+		s->rounds++;
+	}
+	sweep(&r);
+}
+
+static int io_uring_setup(unsigned int entries, struct io_uring_params *p)
+{
+	return syscall(__NR_io_uring_setup, entries, p);
+}
+
+static int io_uring_register(int fd, unsigned int op, void *arg, unsigned int n)
+{
+	return syscall(__NR_io_uring_register, fd, op, arg, n);
+}
+
+/*
+ * Pins: a chunk spliced into a pipe (the pipe holds references to the
+ * pages) or registered as io_uring fixed buffers (FOLL_LONGTERM: the
+ * pages are first moved out of ZONE_MOVABLE and CMA, then pinned), held,
+ * then read back through the pipe and checked in place.
+ */
+static void run_pin(size_t bytes)
+{
+	struct region r;
+	struct wstats *s = &stats[me];
+	char *buf = aligned_alloc(PAGE, CHUNK);
+	int pfd[2];
+
+	if (!buf || region_init(&r, bytes, -1, me, 0, "pin") || pipe(pfd)) {
+		fail("no memory for %zu bytes", bytes);
+		return;
+	}
+	/*
+	 * Fault the buffer in now: under -F a fault taken inside read(2)
+	 * may fail, and read(2) then stops short with EFAULT
+	 */
+	memset(buf, 0, CHUNK);
+	if (fcntl(pfd[1], F_SETPIPE_SZ, (int)CHUNK) < 0)
+		fail("F_SETPIPE_SZ 2 MiB: %s", strerror(errno));
+	rewrite_all(&r);
+	arm_faults();
+	while (time_left()) {
+		size_t c = rnd_below(r.nchunks), i;
+
+		if (rnd_below(2)) {
+			struct iovec iov = { r.chunk[c], CHUNK };
+			ssize_t n = vmsplice(pfd[1], &iov, 1, 0), got = 0;
+
+			if (n < 0) {
+				fail("vmsplice: %s", strerror(errno));
+				continue;
+			}
+			sleep_ms(200 + rnd_below(800));
+			while (got < n) {
+				ssize_t k = read(pfd[0], buf + got, n - got);
+
+				if (k <= 0) {
+					fail("read from the pipe: %zd of %zd bytes: %s", got, n,
+					     strerror(errno));
+					break;
+				}
+				got += k;
+			}
+			if (got < n) {
+				/* what is left would be taken for the next chunk */
+				fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+				while (read(pfd[0], buf, CHUNK) > 0)
+					;
+				fcntl(pfd[0], F_SETFL, 0);
+			}
+			for (i = 0; i < (size_t)got / PAGE; i++)
+				check_page(buf + i * PAGE, r.tag, c * CHUNK_PAGES + i,
+					   r.gen[c * CHUNK_PAGES + i], "pin (through the pipe)");
+			s->ops[0]++;
+			s->ops[2] += n / PAGE;
+		} else {
+			struct io_uring_params p = { 0 };
+			struct iovec iov = { r.chunk[c], CHUNK };
+			int fd = io_uring_setup(4, &p);
+
+			if (fd < 0) {
+				fail("io_uring_setup: %s", strerror(errno));
+				sleep_ms(500);
+				continue;
+			}
+			if (io_uring_register(fd, IORING_REGISTER_BUFFERS, &iov, 1))
+				fail("IORING_REGISTER_BUFFERS: %s", strerror(errno));
+			else
+				s->ops[2] += CHUNK_PAGES;
+			sleep_ms(200 + rnd_below(800));
+			io_uring_register(fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+			close(fd);
+			s->ops[1]++;
+		}
+		sweep(&r);
+		rewrite_some(&r, 16);
+		s->rounds++;
+	}
+	sweep(&r);
+}
+
+/* Free 2 MiB blocks in /proc/buddyinfo (an order-10 block counts two). */
+static long free_blocks(void)
+{
+	char line[512];
+	long n = 0;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+		long c[11] = { 0 };
+
+		if (!p || sscanf(p, "zone %*s %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
+				 &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7],
+				 &c[8], &c[9], &c[10]) != 11)
+			continue;
+		n += c[9] + 2 * c[10];
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * frag: free memory filled in 4 KiB pages until MemFree is down to an
+ * eighth of MemTotal, then 7 of every 8 pages dropped: what is left free
+ * is in holes no 2 MiB allocation can use without compaction.  Then THPs
+ * (MADV_HUGEPAGE) are faulted until the whole blocks still free would be
+ * used up twice over (and 16 more), so that the last ones compact
+ * directly (or, with defrag=defer, wake kswapd and kcompactd).  The kept pages are checked
+ * while the layout is held (~5 s), then all of it goes.
+ */
+static void run_frag(void)
+{
+	struct wstats *s = &stats[me];
+	long floor_kb = stat_field("/proc/meminfo", "MemTotal:") / 8;
+	size_t max = free_kb_start / 2048 + 1, n, c, i, nthp;
+	struct region r;
+	char **thp = calloc(max, sizeof(*thp));
+	int k;
+
+	if (region_init(&r, CHUNK, -1, me, 0, "frag")) {
+		fail("no memory");
+		return;
+	}
+	munmap(r.chunk[0], CHUNK);
+	r.chunk = realloc(r.chunk, max * sizeof(*r.chunk));
+	r.gen = realloc(r.gen, max * CHUNK_PAGES * sizeof(*r.gen));
+	if (!r.chunk || !r.gen) {
+		fail("no memory");
+		return;
+	}
+	arm_faults();
+	while (time_left()) {
+		for (n = 0; n < max && time_left(); n++) {
+			if (stat_field("/proc/meminfo", "MemFree:") < floor_kb)
+				break;
+			r.chunk[n] = map_chunk(&r, n);
+			if (r.chunk[n] == MAP_FAILED) {
+				fail("mmap: %s", strerror(errno));
+				break;
+			}
+			madvise(r.chunk[n], CHUNK, MADV_NOHUGEPAGE);
+			for (i = 0; i < CHUNK_PAGES; i++) {
+				r.gen[n * CHUNK_PAGES + i] = 0;
+				rewrite(&r, n * CHUNK_PAGES + i);
+			}
+		}
+		r.nchunks = n;
+		for (c = 0; c < n; c++)
+			for (i = 1; i < CHUNK_PAGES; i += 8) {
+				madvise(r.chunk[c] + i * PAGE, 7 * PAGE, MADV_DONTNEED);
+				memset(&r.gen[c * CHUNK_PAGES + i], 0, 7 * sizeof(*r.gen));
+			}
+		s->ops[0] += 2 * n;
+		s->ops[1]++;
+		/* THPs for twice the whole blocks left, and 16 more */
+		nthp = free_blocks() * 2 + 16;
+		for (c = 0; c < nthp && c < max && time_left(); c++) {
+			thp[c] = map_chunk(&r, 0);
+			if (thp[c] == MAP_FAILED)
+				break;
+			madvise(thp[c], CHUNK, MADV_HUGEPAGE);
+			thp[c][0] = 1;
+			s->ops[2]++;
+			s->ops[3] += page_is_thp(thp[c]);
+		}
+		nthp = c;
+		for (k = 0; k < 5 && time_left(); k++) {
+			sweep(&r);
+			sleep_ms(1000);
+		}
+		sweep(&r);
+		for (c = 0; c < n; c++)
+			munmap(r.chunk[c], CHUNK);
+		for (c = 0; c < nthp; c++)
+			munmap(thp[c], CHUNK);
+		r.nchunks = 0;
+		s->rounds++;
+		sleep_ms(500 + rnd_below(1500));
+	}
+}
+
+/* === The kernel-side workers === */
+
+static int node_count(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
+		if (access(path, F_OK))
+			return n ? n : 1;
+		n++;
+	}
+}
+
+static void run_compact(void)
+{
+	static const char * const pro[] = { "0", "20", "50", "100" };
+	static const char * const en[] = { "always", "madvise" };
+	static const char * const df[] = { "always", "madvise", "defer+madvise", "defer" };
+	struct wstats *s = &stats[me];
+	struct timespec t0, t1;
+	char path[64];
+	uint64_t ms;
+	int n;
+
+	arm_faults();
+	while (time_left()) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		switch (rnd_below(4)) {
+		case 0:
+			if (write_str("/proc/sys/vm/compact_memory", "1"))
+				fail("compact_memory: %s", strerror(errno));
+			s->ops[0]++;
+			break;
+		case 1:
+			n = rnd_below(nr_nodes);
+			snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/compact", n);
+			if (write_str(path, "1"))
+				fail("%s: %s", path, strerror(errno));
+			s->ops[1]++;
+			break;
+		case 2:
+			if (write_str("/proc/sys/vm/compaction_proactiveness",
+				      pro[rnd_below(4)]))
+				fail("compaction_proactiveness: %s", strerror(errno));
+			s->ops[2]++;
+			break;
+		case 3:
+			if (write_str("/sys/kernel/mm/transparent_hugepage/enabled",
+				      en[rnd_below(2)]) ||
+			    write_str("/sys/kernel/mm/transparent_hugepage/defrag",
+				      df[rnd_below(4)]))
+				fail("THP knobs: %s", strerror(errno));
+			s->ops[3]++;
+			break;
+		}
+		/* the slowest write: how long a manual run took */
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms > s->ops[4])
+			s->ops[4] = ms;
+		s->rounds++;
+		sleep_ms(100 + rnd_below(400));
+	}
+	write_str("/proc/sys/vm/compaction_proactiveness", "20");
+}
+
+static void run_kalloc(void)
+{
+	struct wstats *s = &stats[me];
+	enum { DGRAM = 64 << 10 };
+	char *buf = malloc(DGRAM);
+	int sv[2], pfd[2];
+
+	if (!buf || socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) || pipe(pfd)) {
+		fail("socketpair/pipe: %s", strerror(errno));
+		return;
+	}
+	memset(buf, 0x5a, DGRAM);
+	arm_faults();
+	while (time_left()) {
+		int i;
+
+		/* up to 8 datagrams of 64 KiB queued: order-3 pages for each */
+		for (i = 0; i < 8; i++) {
+			if (send(sv[0], buf, DGRAM, MSG_DONTWAIT) < 0) {
+				if (errno == ENOMEM || errno == ENOBUFS || errno == EAGAIN)
+					s->ops[2]++;
+				else
+					fail("send: %s", strerror(errno));
+				break;
+			}
+			s->ops[0]++;
+		}
+		while (recv(sv[1], buf, DGRAM, MSG_DONTWAIT) > 0)
+			;
+		/* a 1 MiB pipe: its buffer array is a high-order kmalloc */
+		if (fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20) < 0 && errno != ENOMEM)
+			fail("F_SETPIPE_SZ: %s", strerror(errno));
+		fcntl(pfd[1], F_SETPIPE_SZ, 4096);
+		s->ops[1]++;
+		s->rounds++;
+		sleep_ms(20);
+	}
+}
+
+static bool retryable(int err)
+{
+	return err == ENOMEM || err == EBUSY || err == EAGAIN || err == EINTR;
+}
+
+/* The first area under /sys/kernel/debug/cma: its path in @dir. */
+static int cma_area(char *dir, size_t size)
+{
+	DIR *d = opendir("/sys/kernel/debug/cma");
+	struct dirent *e;
+	int ret = -1;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(dir, size, "/sys/kernel/debug/cma/%s", e->d_name);
+			ret = 0;
+			break;
+		}
+	closedir(d);
+	return ret;
+}
+
+static void run_cma(void)
+{
+	struct wstats *s = &stats[me];
+	char dir[300], path[320], val[32];
+	long count;
+	int err;
+
+	if (cma_area(dir, sizeof(dir))) {
+		fail("no CMA area under /sys/kernel/debug/cma (cma= on the command line?)");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/count", dir);
+	count = read_long(path);
+	if (count <= 0) {
+		fail("%s: %ld pages", path, count);
+		return;
+	}
+	snprintf(val, sizeof(val), "%ld", count);
+	printf("# cma: %s, %ld pages\n", dir, count);
+	while (time_left()) {
+		/* the whole area; retried until it succeeds (or time is up) */
+		snprintf(path, sizeof(path), "%s/alloc", dir);
+		err = write_str(path, val);
+		if (err) {
+			if (!retryable(-err))
+				fail("alloc %ld: %s", count, strerror(-err));
+			s->ops[1]++;
+			s->retried++;
+			sleep_ms(50);
+			continue;
+		}
+		s->ops[0]++;
+		s->ops[3] += count;
+		sleep_ms(50 + rnd_below(200));
+		snprintf(path, sizeof(path), "%s/free", dir);
+		err = write_str(path, val);
+		if (err)
+			fail("free %ld: %s", count, strerror(-err));
+		s->ops[2]++;
+		s->rounds++;
+		sleep_ms(rnd_below(300));
+	}
+	snprintf(path, sizeof(path), "%s/used", dir);
+	if (read_long(path) != 0)
+		fail("%ld pages of the area still used at the end", read_long(path));
+}
+
+/*
+ * Memory hotplug: the pc-dimm at @dimm_addr is added block by block
+ * through the probe file (it stays offline: 6.12's default policy), then
+ * onlined movable and offlined in a loop.  An offline that fails with a
+ * retryable error (EBUSY: pages that would not move in time; EINTR: our
+ * alarm after 30 s) is retried.  At the end every block is offline again.
+ */
+static int block_state(unsigned long nr, const char *state)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/state", nr);
+	return write_str(path, state);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void run_hotplug(void)
+{
+	struct wstats *s = &stats[me];
+	struct sigaction sa = { .sa_handler = on_alarm };
+	unsigned long bs, first, nblocks, b;
+	char buf[64];
+	int err;
+
+	sigaction(SIGALRM, &sa, NULL);
+	if (!dimm_bytes) {
+		fail("no pc-dimm given (-d ADDR -D BYTES)");
+		return;
+	}
+	if (read_str("/sys/devices/system/memory/block_size_bytes", buf, sizeof(buf))) {
+		fail("no /sys/devices/system/memory/block_size_bytes");
+		return;
+	}
+	bs = strtoul(buf, NULL, 16);
+	first = dimm_addr / bs;
+	nblocks = dimm_bytes / bs;
+	s->ops[3] = nblocks;
+	for (b = 0; b < nblocks; b++) {
+		snprintf(buf, sizeof(buf), "0x%llx", dimm_addr + b * bs);
+		err = write_str("/sys/devices/system/memory/probe", buf);
+		if (err && err != -EEXIST) {
+			fail("probe %s: %s", buf, strerror(-err));
+			return;
+		}
+	}
+	printf("# hotplug: %lu blocks of %lu MiB at 0x%llx added\n", nblocks, bs >> 20, dimm_addr);
+	while (time_left()) {
+		for (b = 0; b < nblocks; b++) {
+			err = block_state(first + b, "online_movable");
+			if (err)
+				fail("online_movable memory%lu: %s", first + b, strerror(-err));
+			else
+				s->ops[0]++;
+		}
+		sleep_ms(2000 + rnd_below(3000));
+		for (b = 0; b < nblocks; b++) {
+			for (;;) {
+				alarm(30);
+				err = block_state(first + b, "offline");
+				alarm(0);
+				if (!err || !retryable(-err))
+					break;
+				if (time(NULL) > deadline + 120) {
+					fail("memory%lu: still not offline 120 s after the end",
+					     first + b);
+					return;
+				}
+				s->ops[2]++;
+				s->retried++;
+				sleep_ms(200);
+			}
+			if (err)
+				fail("offline memory%lu: %s", first + b, strerror(-err));
+			else
+				s->ops[1]++;
+		}
+		s->rounds++;
+		sleep_ms(500 + rnd_below(1000));
+	}
+}
+
+/* === The run === */
+
+static void run_worker(enum worker_kind k, long free_kb)
+{
+	size_t bytes = (size_t)free_kb * 1024 / 100 * worker_share[k];
+
+	me = k;
+	stats[k].pid = getpid();
+	rng_state = mix64(seed ^ (k + 1) * 0x1234567ULL);
+	switch (k) {
+	case W_ANON: run_anon(bytes); break;
+	case W_MLOCK: run_mlock(bytes); break;
+	case W_SHMEM: run_shmem(bytes); break;
+	case W_FILE: run_file(); break;
+	case W_THP: run_thp(bytes); break;
+	case W_FORK: run_fork(bytes); break;
+	case W_MIGRATE: run_migrate(bytes); break;
+	case W_PIN: run_pin(bytes); break;
+	case W_COMPACT: run_compact(); break;
+	case W_KALLOC: run_kalloc(); break;
+	case W_CMA: run_cma(); break;
+	case W_HOTPLUG: run_hotplug(); break;
+	case W_FRAG: run_frag(); break;
+	default: break;
+	}
+	stats[k].done = 1;
+}
+
+static const char * const counters[] = {
+	"pgmigrate_success", "pgmigrate_fail", "compact_migrate_scanned",
+	"compact_free_scanned", "compact_isolated", "compact_stall", "compact_fail",
+	"compact_success", "compact_daemon_wake", "compact_daemon_migrate_scanned",
+	"compact_daemon_free_scanned", "thp_fault_alloc", "thp_fault_fallback",
+	"thp_migration_success", "numa_pages_migrated",
+};
+#define NR_COUNTERS (sizeof(counters) / sizeof(counters[0]))
+
+static int tap_n;
+static bool all_ok = true;
+
+static void tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d ", ok ? "" : "not ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	all_ok &= ok;
+}
+
+/* === Faults (-F) and the CMA case (-C) === */
+
+static const bool fault_worker[NR_WORKERS] = {
+	[W_ANON] = true, [W_MLOCK] = true, [W_SHMEM] = true, [W_THP] = true,
+	[W_FORK] = true, [W_MIGRATE] = true, [W_PIN] = true, [W_COMPACT] = true,
+	[W_KALLOC] = true, [W_FRAG] = true,
+};
+
+static int fail_set(const char *file, const char *val)
+{
+	char path[128];
+	int err;
+
+	snprintf(path, sizeof(path), FAIL_DIR "/%s", file);
+	err = write_str(path, val);
+	if (err)
+		printf("# %s <- %s: %s\n", path, val, strerror(-err));
+	return err;
+}
+
+/* fail_page_alloc: @percent of the allocations of marked tasks, any gfp. */
+static int faults_on(int percent, int min_order)
+{
+	char buf[32];
+	int err = 0;
+
+	snprintf(buf, sizeof(buf), "%ld", FAIL_TIMES);
+	err |= fail_set("times", buf);
+	err |= fail_set("interval", "1");
+	err |= fail_set("space", "0");
+	err |= fail_set("verbose", "0");
+	err |= fail_set("task-filter", "Y");
+	err |= fail_set("ignore-gfp-wait", "N");
+	err |= fail_set("ignore-gfp-highmem", "N");
+	snprintf(buf, sizeof(buf), "%d", min_order);
+	err |= fail_set("min-order", buf);
+	snprintf(buf, sizeof(buf), "%d", percent);
+	err |= fail_set("probability", buf);
+	return err;
+}
+
+/* Stop the faults; return how many were injected. */
+static long faults_off(void)
+{
+	long left;
+
+	fail_set("probability", "0");
+	left = read_long(FAIL_DIR "/times");
+	fail_set("min-order", "1");
+	fail_set("task-filter", "N");
+	return left < 0 ? -1 : FAIL_TIMES - left;
+}
+
+/* Mark (or unmark) every kcompactd thread for fail_page_alloc. */
+static int mark_kcompactd(const char *val)
+{
+	char path[300], comm[32];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		if (read_str(path, comm, sizeof(comm)) || strncmp(comm, "kcompactd", 9))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/make-it-fail", e->d_name);
+		n += !write_str(path, val);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * After the faults: a quarter of free memory in 4 KiB pages, 7 of every 8
+ * dropped, compact_memory.  Compaction must move pages and form free 2 MiB
+ * blocks, and the kept pages keep their contents.
+ */
+static void recovery(void)
+{
+	struct region r;
+	long blocks0, blocks1, moved0, moved1;
+	size_t c, i;
+	uint64_t bad0 = stats[me].mismatch;
+
+	if (region_init(&r, (size_t)free_kb_start * 1024 / 4, -1, 99, 0, "recovery")) {
+		tap(false, "recovery: no memory for the layout");
+		return;
+	}
+	for (c = 0; c < r.nchunks; c++)
+		madvise(r.chunk[c], CHUNK, MADV_NOHUGEPAGE);
+	rewrite_all(&r);
+	for (i = 0; i < r.nchunks * CHUNK_PAGES; i++)
+		if (i % 8) {
+			madvise(page_addr(&r, i), PAGE, MADV_DONTNEED);
+			r.gen[i] = 0;
+		}
+	blocks0 = free_blocks();
+	moved0 = vmstat("pgmigrate_success");
+	write_str("/proc/sys/vm/compact_memory", "1");
+	moved1 = vmstat("pgmigrate_success");
+	blocks1 = free_blocks();
+	sweep(&r);
+	tap(moved1 > moved0 && blocks1 > blocks0 && stats[me].mismatch == bad0,
+	    "recovery: faults off, compact_memory over %zu MiB with 7/8 dropped: %ld pages "
+	    "migrated, free 2 MiB blocks %ld -> %ld, %" PRIu64 " mismatched words",
+	    r.nchunks * 2, moved1 - moved0, blocks0, blocks1, stats[me].mismatch - bad0);
+	for (c = 0; c < r.nchunks; c++)
+		munmap(r.chunk[c], CHUNK);
+}
+
+/* Pages of [pfn, pfn + n) that are not free (no KPF_BUDDY), or -1. */
+static long used_pages(int kpf, unsigned long pfn, unsigned long n)
+{
+	uint64_t flags[256];
+	long used = 0;
+	unsigned long i;
+
+	if (n > 256 || pread(kpf, flags, n * 8, pfn * 8) != (ssize_t)(n * 8))
+		return -1;
+	for (i = 0; i < n; i++)
+		used += !(flags[i] >> 10 & 1);
+	return used;
+}
+
+static int cma_case(int secs, int min_pct)
+{
+	enum { PAGES = 256 };	/* 1 MiB */
+	char dir[300], path[320];
+	long base, tries = 0, ok = 0, used, used_ok = 0, used_fail = 0, enomem = 0;
+	long ebusy = 0, other = 0, cfail = 0, injected;
+	int afd, ffd, cfd, kpf;
+	bool pass;
+
+	printf("TAP version 13\n1..1\n");
+	if (cma_area(dir, sizeof(dir))) {
+		printf("not ok 1 cma-case: no CMA area under /sys/kernel/debug/cma\n");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/base_pfn", dir);
+	base = read_long(path);
+	snprintf(path, sizeof(path), "%s/alloc", dir);
+	afd = open(path, O_WRONLY);
+	snprintf(path, sizeof(path), "%s/free", dir);
+	ffd = open(path, O_WRONLY);
+	cfd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+	kpf = open("/proc/kpageflags", O_RDONLY);
+	if (base < 0 || afd < 0 || ffd < 0 || cfd < 0 || kpf < 0 || faults_on(10, 0)) {
+		printf("not ok 1 cma-case: cannot set up (%s)\n", strerror(errno));
+		return 1;
+	}
+	fault_mode = true;
+	deadline = time(NULL) + secs;
+	arm_faults();
+	while (time_left()) {
+		used = used_pages(kpf, base, PAGES);
+		tries++;
+		if (pwrite(afd, "256", 3, 0) == 3) {
+			ok++;
+			used_ok += used;
+			while (pwrite(ffd, "256", 3, 0) != 3)
+				sleep_ms(1);
+		} else {
+			used_fail += used;
+			if (errno == ENOMEM)
+				enomem++;
+			else if (errno == EBUSY)
+				ebusy++;
+			else
+				other++;
+		}
+		if (pwrite(cfd, "1", 1, 0) != 1)
+			cfail++;
+	}
+	write_str("/proc/self/make-it-fail", "0");
+	injected = faults_off();
+	pass = ok * 100 >= (long)min_pct * tries && tries;
+	printf("# cma-case: %s, %ld s: %ld allocation faults injected\n", dir, (long)secs,
+	       injected);
+	printf("# cma-case: used pages in the area's first MiB before a try: %.1f on average "
+	       "when it succeeded, %.1f when it failed\n",
+	       ok ? (double)used_ok / ok : 0.0,
+	       tries > ok ? (double)used_fail / (tries - ok) : 0.0);
+	printf("# cma-case: failures: ENOMEM %ld, EBUSY %ld, other %ld; compact_memory "
+	       "writes failed %ld\n", enomem, ebusy, other, cfail);
+	printf("%sok 1 cma-case: %ld of %ld 1 MiB CMA allocations succeeded (%.1f%%, "
+	       "want >= %d%%)\n", pass ? "" : "not ", ok, tries,
+	       tries ? 100.0 * ok / tries : 0.0, min_pct);
+	return pass ? 0 : 1;
+}
+
+/* Fault one THP-able 2 MiB chunk (MADV_HUGEPAGE); NULL if mmap failed. */
+static char *fault_thp(void)
+{
+	char *p = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)p + CHUNK - 1) & ~(CHUNK - 1));
+	madvise(p, CHUNK, MADV_HUGEPAGE);
+	p[0] = 1;
+	return p;
+}
+
+/*
+ * -K's layout, made once by the parent: free memory filled in 4 KiB pages
+ * down to an eighth of MemTotal, 7 of 8 dropped, then the whole free
+ * blocks taken by THPs, so that a THP fault has to compact.
+ */
+static void kill_layout(void)
+{
+	long floor_kb = stat_field("/proc/meminfo", "MemTotal:") / 8;
+	size_t max = free_kb_start / 2048 + 1, n, i;
+	char *p;
+
+	for (n = 0; n < max; n++) {
+		if (stat_field("/proc/meminfo", "MemFree:") < floor_kb)
+			break;
+		p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			break;
+		madvise(p, CHUNK, MADV_NOHUGEPAGE);
+		memset(p, 1, CHUNK);
+		for (i = 1; i < CHUNK_PAGES; i += 8)
+			madvise(p + i * PAGE, 7 * PAGE, MADV_DONTNEED);
+	}
+	printf("# kill: %zu MiB laid out, one page in 8 kept\n", 2 * n);
+}
+
+/* Take the whole free blocks (those a killed child gave back) with THPs. */
+static void kill_take_blocks(void)
+{
+	long n = free_blocks();
+
+	while (n-- > 0)
+		fault_thp();
+}
+
+/* -K: the child: fault THPs (each compacts directly) until killed. */
+static void kill_child(int ready)
+{
+	if (write(ready, "x", 1) != 1)
+		_exit(1);
+	for (;;)
+		fault_thp();
+}
+
+static int kill_case(int secs)
+{
+	long kills = 0, inside = 0, worst = 0, total = 0;
+	char path[64], stack[4096];
+	bool ok = true;
+
+	printf("TAP version 13\n1..1\n");
+	write_str("/sys/kernel/mm/transparent_hugepage/enabled", "always");
+	write_str("/sys/kernel/mm/transparent_hugepage/defrag", "always");
+	free_kb_start = stat_field("/proc/meminfo", "MemFree:");
+	rng_state = seed;
+	kill_layout();
+	/* the layout takes a while on a debug kernel: the kills get SECONDS */
+	deadline = time(NULL) + secs;
+	while (time_left()) {
+		struct timespec t0, t1;
+		int pfd[2], status;
+		char c;
+		pid_t pid;
+		long ms;
+
+		if (pipe(pfd))
+			return 1;
+		kill_take_blocks();
+		pid = fork();
+		if (!pid) {
+			close(pfd[0]);
+			kill_child(pfd[1]);
+		}
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) != 1)
+			printf("# kill: the child died before faulting\n");
+		close(pfd[0]);
+		sleep_ms(100 + rnd_below(500));
+		snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+		if (read_str(path, stack, sizeof(stack)))
+			stack[0] = 0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		kills++;
+		total += ms;
+		if (ms > worst)
+			worst = ms;
+		if (strstr(stack, "compact")) {
+			inside++;
+			if (inside <= 2)
+				printf("# kill %ld: reaped in %ld ms; its stack:\n%s", kills, ms, stack);
+		}
+		if (ms > KILL_BOUND_MS) {
+			ok = false;
+			printf("# kill %ld: reaped only after %ld ms; its stack was:\n%s", kills, ms,
+			       stack);
+		}
+	}
+	write_str("/sys/kernel/mm/transparent_hugepage/defrag", "madvise");
+	printf("%sok 1 kill: %ld SIGKILLs, %ld of them inside compaction (stack), reaped in "
+	       "%ld ms at most (bound %d), %ld ms on average\n",
+	       ok && inside ? "" : "not ", kills, inside, worst, KILL_BOUND_MS,
+	       kills ? total / kills : 0);
+	return ok && inside ? 0 : 1;
+}
+
+/* Set up what the workers need: ext2 on /dev/ram0, mTHP, the knobs. */
+static int setup(void)
+{
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/stress", 0755);
+	if (system("mke2fs -q -b 4096 /dev/ram0 >/dev/null 2>&1 && "
+		   "mount -t ext2 /dev/ram0 /mnt/stress")) {
+		printf("# setup: cannot make ext2 on /dev/ram0 (brd.rd_size=?)\n");
+		return -1;
+	}
+	/* 64 KiB mTHP for the anonymous workers, where the kernel has them */
+	write_str("/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled", "always");
+	write_str("/sys/kernel/mm/transparent_hugepage/enabled", "always");
+	write_str("/sys/kernel/mm/transparent_hugepage/defrag", "always");
+	return 0;
+}
+
+static void teardown(void)
+{
+	write_str("/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled", "never");
+	write_str("/sys/kernel/mm/transparent_hugepage/enabled", "always");
+	write_str("/sys/kernel/mm/transparent_hugepage/defrag", "madvise");
+	write_str("/proc/sys/vm/compaction_proactiveness", "20");
+	unlink("/mnt/stress/file");
+	/* and the RAM disk's pages go back to the allocator */
+	if (system("umount /mnt/stress && blkdiscard /dev/ram0"))
+		printf("# teardown: umount or blkdiscard of /dev/ram0 failed\n");
+}
+
+static void report_worker(enum worker_kind k)
+{
+	struct wstats *s = &stats[k];
+	char ops[256] = "";
+	size_t len = 0;
+	int i;
+
+	if (s->done == 2) {
+		printf("ok %d %s # SKIP not asked for (-w)\n", ++tap_n, worker_name[k]);
+		return;
+	}
+	for (i = 0; i < 6 && op_name[k][i]; i++)
+		len += snprintf(ops + len, sizeof(ops) - len, " %s %" PRIu64,
+				op_name[k][i], s->ops[i]);
+	tap(s->done && s->rounds && !s->errors,
+	    "%s: %" PRIu64 " rounds, %" PRIu64 " MiB verified, %" PRIu64 " retried,%s%s%s",
+	    worker_name[k], s->rounds, s->bytes >> 20, s->retried, ops,
+	    s->errors ? ", ERRORS " : "", s->errors ? "(see above)" : "");
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-t SECONDS] [-s SEED] [-d DIMM_ADDR -D DIMM_BYTES] [-f FREE_KB]\n"
+		"       %s -F [-t SECONDS] [-s SEED]\n"
+		"       %s -C SECONDS [-P MIN_PERCENT]\n"
+		"       %s -K SECONDS\n", prog, prog, prog, prog);
+	exit(2);
+}
+
+/* -F: the fault phases, one per min-order, while the workers run. */
+static long fault_phases(void)
+{
+	static const int min_order[] = { 0, 3, 9 };
+	long injected = 0, n;
+	unsigned int i;
+
+	printf("# faults: 10%% of the page allocations of the workers and of %d kcompactd "
+	       "thread(s) fail\n", mark_kcompactd("1"));
+	for (i = 0; i < 3; i++) {
+		time_t end = deadline - (time_t)(2 - i) * seconds / 3;
+
+		if (faults_on(10, min_order[i]))
+			return -1;
+		while (time(NULL) < end)
+			sleep_ms(200);
+		n = faults_off();
+		printf("# faults: min-order %d: %ld allocations failed\n", min_order[i], n);
+		if (n < 0)
+			return -1;
+		injected += n;
+	}
+	mark_kcompactd("0");
+	return injected;
+}
+
+int main(int argc, char **argv)
+{
+	long before[NR_COUNTERS], after[NR_COUNTERS], iso_anon, iso_file, injected = 0;
+	pid_t pids[NR_WORKERS] = { 0 };
+	uint64_t bytes = 0, mismatch = 0;
+	int opt, k, waited, status, nworkers = 0, cma_secs = 0, min_pct = 5, kill_secs = 0;
+	long size_kb = 0;
+	size_t i;
+
+	while ((opt = getopt(argc, argv, "t:s:d:D:f:FC:P:K:w:")) != -1) {
+		switch (opt) {
+		case 't': seconds = atoi(optarg); break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'd': dimm_addr = strtoull(optarg, NULL, 0); break;
+		case 'D': dimm_bytes = strtoull(optarg, NULL, 0); break;
+		case 'f': size_kb = atol(optarg); break;
+		case 'F': fault_mode = true; break;
+		case 'C': cma_secs = atoi(optarg); break;
+		case 'P': min_pct = atoi(optarg); break;
+		case 'K': kill_secs = atoi(optarg); break;
+		case 'w':
+			for (k = 0; k < NR_WORKERS; k++)
+				if (strstr(optarg, worker_name[k]))
+					only[k] = only_some = true;
+			break;
+		default: usage(argv[0]);
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	stats = mmap(NULL, sizeof(*stats) * NR_WORKERS, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (stats == MAP_FAILED)
+		return 1;
+	if (cma_secs)
+		return cma_case(cma_secs, min_pct);
+	if (kill_secs)
+		return kill_case(kill_secs);
+	if (fault_mode)
+		seconds /= 2;
+	for (k = 0; k < NR_WORKERS; k++)
+		nworkers += !fault_mode || fault_worker[k];
+	if (only_some)
+		for (k = 0; k < NR_WORKERS; k++)
+			if (!only[k])
+				stats[k].done = 2;	/* not asked for: skipped */
+	nr_nodes = node_count();
+	free_kb_start = stat_field("/proc/meminfo", "MemFree:");
+	printf("TAP version 13\n");
+	printf("1..%d\n", nworkers + 4 + fault_mode);
+	printf("# stress%s: seed %" PRIu64 ", %d s, %d node(s), MemFree %ld kB at the start\n",
+	       fault_mode ? " -F" : "", seed, seconds, nr_nodes, free_kb_start);
+	if (!fault_mode && setup())
+		printf("# the file worker will fail\n");
+	else if (fault_mode)
+		write_str("/sys/kernel/mm/transparent_hugepage/enabled", "always");
+	for (i = 0; i < NR_COUNTERS; i++)
+		before[i] = vmstat(counters[i]);
+
+	deadline = time(NULL) + seconds;
+	for (k = 0; k < NR_WORKERS; k++) {
+		if ((fault_mode && !fault_worker[k]) || stats[k].done == 2)
+			continue;
+		pids[k] = fork();
+		if (!pids[k]) {
+			run_worker(k, size_kb ? size_kb : free_kb_start);
+			fflush(stdout);
+			_exit(0);
+		}
+	}
+	if (fault_mode)
+		injected = fault_phases();
+	for (k = 0; k < NR_WORKERS; k++) {
+		if (!pids[k])
+			continue;
+		if (waitpid(pids[k], &status, 0) != pids[k] || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			printf("# %s: ended abnormally (status 0x%x)\n", worker_name[k], status);
+			stats[k].errors++;
+		}
+	}
+	if (!fault_mode)
+		teardown();
+	else
+		write_str("/proc/sys/vm/compaction_proactiveness", "20");
+	/* the isolated pages of the last runs go back within seconds */
+	for (waited = 0; waited < 10; waited++) {
+		iso_anon = vmstat("nr_isolated_anon");
+		iso_file = vmstat("nr_isolated_file");
+		if (!iso_anon && !iso_file)
+			break;
+		sleep(1);
+	}
+	for (i = 0; i < NR_COUNTERS; i++) {
+		after[i] = vmstat(counters[i]);
+		printf("# %s: +%ld\n", counters[i], after[i] - before[i]);
+	}
+
+	if (fault_mode) {
+		me = W_ANON;
+		recovery();
+	}
+	for (k = 0; k < NR_WORKERS; k++) {
+		bytes += stats[k].bytes;
+		mismatch += stats[k].mismatch;
+	}
+	tap(!mismatch && bytes, "data: %" PRIu64 " mismatched words in %" PRIu64 " bytes verified",
+	    mismatch, bytes);
+	for (k = 0; k < NR_WORKERS; k++)
+		if (!fault_mode || fault_worker[k])
+			report_worker(k);
+	if (fault_mode) {
+		tap(injected > 0, "faults: %ld page allocations failed on purpose", injected);
+	} else {
+		long migrated = after[0] - before[0], stalls = after[5] - before[5];
+		long wakes = after[8] - before[8], dscan = after[9] - before[9];
+		long want = (long)MIN_MIGRATED_PER_MIN * seconds / 60;
+
+		tap(migrated >= want && stalls >= MIN_STALLS && wakes >= MIN_DAEMON_WAKES &&
+		    dscan > 0 && stats[W_COMPACT].ops[0] && stats[W_COMPACT].ops[1],
+		    "compaction: pgmigrate_success +%ld (>= %ld), compact_stall +%ld (>= %d), "
+		    "compact_daemon_wake +%ld (>= %d), compact_daemon_migrate_scanned +%ld (> 0), "
+		    "%" PRIu64 " compact_memory and %" PRIu64 " nodeN/compact writes",
+		    migrated, want, stalls, MIN_STALLS, wakes, MIN_DAEMON_WAKES, dscan,
+		    stats[W_COMPACT].ops[0], stats[W_COMPACT].ops[1]);
+	}
+	tap(nr_nodes < 2 || stats[W_MIGRATE].ops[1] > 0,
+	    "numa: %d nodes, %" PRIu64 " pages moved by move_pages, %" PRIu64 " migrate_pages calls",
+	    nr_nodes, stats[W_MIGRATE].ops[1], stats[W_MIGRATE].ops[2]);
+	tap(!iso_anon && !iso_file, "isolated: nr_isolated_anon %ld, nr_isolated_file %ld after %ds",
+	    iso_anon, iso_file, waited);
+	printf("# stress%s: %s: %" PRIu64 " bytes verified, %" PRIu64 " mismatched words, "
+	       "%ld pages migrated, %" PRIu64 " CMA rounds, %" PRIu64 " hotplug rounds, "
+	       "%ld faults injected\n", fault_mode ? " -F" : "",
+	       all_ok ? "PASS" : "FAIL", bytes, mismatch, after[0] - before[0],
+	       stats[W_CMA].rounds, stats[W_HOTPLUG].rounds, injected);
+	return all_ok ? 0 : 1;
+}
