@@ -287,7 +287,8 @@ static bool ct_holds_only_above(struct compact_control *cc, unsigned long pfn)
 
 /*
  * A search of the free lists takes targets only where the migrate scanner
- * never goes: the free scanner's pageblock and those above it.  Our block
+ * never goes: with the migrate scanner in the block right below the free
+ * scanner's, only the free scanner's pageblock and those above.  Our block
  * B, all free but its first page, has its free pages on the lists of
  * orders 0 to 8:
  *
@@ -323,7 +324,8 @@ static void compaction_rules_free_lists_search_stays_above(struct kunit *test)
 		memset(&cc.stats, 0, sizeof(cc.stats));
 		INIT_LIST_HEAD(&cc.migratepages);
 		free_lists_init(&cc);
-		cc.cur.migrate_pfn = zone_span(cc.req.zone).start;
+		/* the migrate scanner just below: the search's floor is @floor */
+		cc.cur.migrate_pfn = floor - pageblock_nr_pages;
 		cc.cur.free_pfn = floor;
 		cc.cur.free_next = floor;
 		cc.cur.free_lists_off = false;
@@ -332,6 +334,7 @@ static void compaction_rules_free_lists_search_stays_above(struct kunit *test)
 		free_lists_search(&cc, 0);
 		KUNIT_EXPECT_TRUE_MSG(test, ct_holds_only_above(&cc, floor),
 				      "a target below the free scanner's block 0x%lx", floor);
+		KUNIT_EXPECT_GE(test, cc.cur.free_pfn, floor);
 		KUNIT_EXPECT_LE(test, cc.stats.list_scanned, FREE_LIST_LOOK_MAX);
 		KUNIT_EXPECT_EQ(test, cc.stats.free_scanned, 0UL);
 		if (!pass)
