@@ -1691,7 +1691,12 @@ static void free_lists_search(struct compact_control *cc, unsigned int order)
 		struct list_head *list = &zone->free_area[o].free_list[MIGRATE_MOVABLE];
 		struct page *page, *next;
 
-		list_for_each_entry_safe(page, next, list, buddy_list) {
+		/*
+		 * From the tail: the head holds what was freed last, in a run
+		 * mostly the pages migration just freed from the blocks being
+		 * emptied, none of them a target.
+		 */
+		list_for_each_entry_safe_reverse(page, next, list, buddy_list) {
 			unsigned long pfn = page_to_pfn(page);
 
 			if (++looked > FREE_LIST_LOOK_MAX)
@@ -1939,7 +1944,15 @@ static enum compact_result judge_progress(struct compact_control *cc)
 	enum compact_result res;
 
 	if (run_scanners_done(cc, &span)) {
-		if (run_sets_hints(cc))
+		/*
+		 * A planned run used no cached position and leaves them to the
+		 * direct compactors (a kcompactd run resetting them between two
+		 * faults sent each fault's free scanner back to the zone's top,
+		 * through every full block again); after a manual run, as after
+		 * upstream's, the next run starts anew.
+		 */
+		if (run_caches_positions(cc) ||
+		    (run_sets_hints(cc) && cc->req.reason == COMPACT_REASON_MANUAL))
 			reset_cached_positions(cc->req.zone);
 		/* kswapd will forget the skip hints when it is done. */
 		if (cc->req.reason == COMPACT_REASON_DIRECT)
