@@ -165,7 +165,8 @@ struct compact_stats {
  * @nr_sources:  (r) bits set.
  * @end_pfn:     (r) one past the last block chosen: the migrate scanner's
  *               end.
- * @cma_targets: (r) CMA blocks that are not emptied hold free pages.
+ * @cma_targets: (r) CMA blocks hold free pages: the free scanner walks the
+ *               zone a second time for them.
  *
  * A planned run (manual, proactive, kcompactd) first counts the used and
  * free pages of every pageblock of the zone, then chooses the blocks to

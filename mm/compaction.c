@@ -1334,12 +1334,13 @@ static bool census_page_movable(struct compact_control *cc, struct page *page,
  * Count the pageblock at @start: movable pages, free pages the free
  * scanner may take, and whether something in it can never move.  Blocks
  * the run neither empties nor fills (not movable or CMA, or not wholly in
- * the zone) are not read.  A page that is neither free nor movable holds
+ * the zone) are not read.  *@cma tells a CMA block.  A page that is
+ * neither free nor movable holds
  * the block, even one without a reference: after plan_make() drained the
  * per-CPU lists, that is a page on its way somewhere, and it may stay.
  */
 static struct cpol_census_entry census_block(struct compact_control *cc,
-					     unsigned long start)
+					     unsigned long start, bool *cma)
 {
 	struct cpol_census_entry e = { .used = CPOL_USED_NEVER };
 	unsigned long end = start + pageblock_nr_pages, pfn, step;
@@ -1357,6 +1358,7 @@ static struct cpol_census_entry census_block(struct compact_control *cc,
 	kind = block_kind(get_pageblock_migratetype(page));
 	if (kind != CPOL_BLOCK_MOVABLE && kind != CPOL_BLOCK_CMA)
 		return e;
+	*cma = kind == CPOL_BLOCK_CMA;
 	cc->stats.census_scanned += pageblock_nr_pages;
 	for (pfn = start; pfn < end; pfn += step) {
 		page = pfn_to_page(pfn);
@@ -1410,9 +1412,14 @@ static void plan_make(struct compact_control *cc)
 	 * lists of the CPUs it ran on.
 	 */
 	drain_all_pages(zone);
+	plan->cma_targets = false;
 	for (i = 0, pfn = plan->base_pfn; i < nr; i++, pfn += pageblock_nr_pages) {
-		census[i] = census_block(cc, pfn);
+		bool cma = false;
+
+		census[i] = census_block(cc, pfn, &cma);
 		free += census[i].free;
+		/* A chosen CMA block just has nothing for the second walk. */
+		plan->cma_targets |= cma && census[i].free;
 		if (i % COMPACT_SWEEP_CHECK_EVERY == 0) {
 			cond_resched();
 			if (fatal_signal_pending(current))
@@ -1433,11 +1440,6 @@ static void plan_make(struct compact_control *cc)
 	plan->end_pfn = last < nr ?
 		min(zone_end_pfn(zone), plan->base_pfn + ((last + 1) << pageblock_order)) :
 		zone->zone_start_pfn;
-	plan->cma_targets = false;
-	for (i = 0, pfn = plan->base_pfn; i < nr; i++, pfn += pageblock_nr_pages)
-		if (census[i].free && !test_bit(i, plan->sources) &&
-		    is_migrate_cma_page(pfn_to_page(max(pfn, zone->zone_start_pfn))))
-			plan->cma_targets = true;
 	kvfree(census);
 	return;
 fail:
@@ -1662,10 +1664,9 @@ static bool free_list_page_usable(struct compact_control *cc, unsigned long pfn,
  * smallest first: a small free page is a hole in a block that is mostly
  * used, the best place for a moved page.  CMA blocks are not searched.  An
  * unplanned run takes pages down to half way to the migrate scanner and
- * moves its free scanner down to the lowest block it took from: without
- * that, a direct compactor whose free scanner starts at the zone's top
- * could search only the top block, and walked full blocks instead (on the
- * debug kernel, 95,126 pfns at p90 of compaction_thp's faults).
+ * moves its free scanner down to the lowest block it took from: a direct
+ * compactor's free scanner often starts at the zone's top block, where a
+ * search of that block alone finds little.
  * Looks at FREE_LIST_LOOK_MAX entries at most; a search that finds nothing
  * is not tried again in the run.
  *
