@@ -484,7 +484,8 @@ static int status_of(const char *s)
 	return -1;
 }
 
-static bool field_ul(const char *f, const char *key, unsigned long *v)
+/* The number after @key in @f (base 0: "0x" is hex); false if absent. */
+static bool field_long(const char *f, const char *key, long *v)
 {
 	const char *p = strstr(f, key);
 	char *end;
@@ -492,20 +493,28 @@ static bool field_ul(const char *f, const char *key, unsigned long *v)
 	if (!p)
 		return false;
 	p += strlen(key);
-	*v = strtoul(p, &end, 0);
+	*v = strtol(p, &end, 0);
 	return end != p;
+}
+
+static bool field_ul(const char *f, const char *key, unsigned long *v)
+{
+	long l;
+
+	if (!field_long(f, key, &l))
+		return false;
+	*v = (unsigned long)l;
+	return true;
 }
 
 static bool field_int(const char *f, const char *key, int *v)
 {
-	const char *p = strstr(f, key);
-	char *end;
+	long l;
 
-	if (!p)
+	if (!field_long(f, key, &l))
 		return false;
-	p += strlen(key);
-	*v = (int)strtol(p, &end, 10);
-	return end != p;
+	*v = (int)l;
+	return true;
 }
 
 /* The status word after @key, checked against @sane. */
