@@ -54,6 +54,9 @@ shift $((OPTIND - 1))
 
 cmdline="console=ttyS0 panic=-1 oops=panic $warn harness.mode=$mode"
 [ "$nodes" -gt 1 ] && cmdline="$cmdline numa=fake=$nodes"
+# check runs reserve a CMA area: compaction_contig allocates it whole
+# (alloc_contig_range() over hugetlb pages); words after -- may override
+[ "$mode" = check ] && cmdline="$cmdline cma=64M"
 cmdline="$cmdline $*"
 
 memarg=$mem
