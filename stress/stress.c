@@ -91,8 +91,12 @@
  * reads the child's kernel stack (/proc/PID/stack), sends SIGKILL and
  * times how long the child takes to be reaped (the child holds only the
  * THPs it got, so its exit is short), then takes the blocks it gave back.  Every kill
- * must be reaped within KILL_BOUND_MS; the kills whose stack named
- * compaction are counted, and there must be at least one.
+ * must be reaped within KILL_BOUND_MS; the kills that hit the child inside
+ * compaction (its kernel stack names it, or the compaction trace shows a
+ * run of its own begun before the kill and ended after it) are counted,
+ * and there must be at least one.  The rounds end
+ * early when free memory nears -K's floor (kill_floor_kb()): nothing of
+ * -K allocates below it.
  *
  * Build with -DBREAK_FLIP_BYTE to have the anon worker flip a byte of one of
  * its pages behind the checker's back, once: the data check must fail.
@@ -1609,28 +1613,80 @@ static char *fault_thp(void)
 }
 
 /*
+ * -K's memory floor: an eighth of MemTotal.  Nothing of -K allocates below
+ * it: the parent keeps every block a killed child gave back (so that the
+ * next child must compact), the children's THPs come out of the layout's
+ * holes, so free memory shrinks with every round; left unchecked the
+ * oom-killer ended the run after some 20 s (2 GiB guest, debug kernel).
+ */
+static long kill_floor_kb(void)
+{
+	return stat_field("/proc/meminfo", "MemTotal:") / 8;
+}
+
+static bool kill_room(void)
+{
+	return stat_field("/proc/meminfo", "MemFree:") > kill_floor_kb() + 4096;
+}
+
+/*
  * -K's layout, made once by the parent: free memory filled in 4 KiB pages
- * down to an eighth of MemTotal, 7 of 8 dropped, then the whole free
- * blocks taken by THPs, so that a THP fault has to compact.
+ * down to the floor, and only then every page whose frame is not a
+ * multiple of 8 dropped (by frame, from /proc/self/pagemap, so that every
+ * block keeps 64 pages whatever the order the pages came in); then the
+ * whole free blocks taken by THPs, so that a THP fault has to compact.
+ * Dropping each chunk's pages right after faulting it, as this did first,
+ * gave the next chunk the very pages just dropped: the layout never spread
+ * beyond a few MiB, left ~770 whole free blocks, and the parent took them
+ * all down to the floor (before the floor: the oom-killer).
  */
 static void kill_layout(void)
 {
-	long floor_kb = stat_field("/proc/meminfo", "MemTotal:") / 8;
-	size_t max = free_kb_start / 2048 + 1, n, i;
-	char *p;
+	long floor_kb = kill_floor_kb();
+	size_t max = free_kb_start / 2048 + 1, n, c, i, run, kept = 0;
+	char **chunk = calloc(max, sizeof(*chunk));
+	uint64_t ent[CHUNK_PAGES];
+	int pm = open("/proc/self/pagemap", O_RDONLY);
 
-	for (n = 0; n < max; n++) {
+	/* all of it first: a page dropped at once would be the next one faulted */
+	for (n = 0; chunk && n < max; n++) {
 		if (stat_field("/proc/meminfo", "MemFree:") < floor_kb)
 			break;
-		p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		chunk[n] = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (chunk[n] == MAP_FAILED)
 			break;
-		madvise(p, CHUNK, MADV_NOHUGEPAGE);
-		memset(p, 1, CHUNK);
-		for (i = 1; i < CHUNK_PAGES; i += 8)
-			madvise(p + i * PAGE, 7 * PAGE, MADV_DONTNEED);
+		madvise(chunk[n], CHUNK, MADV_NOHUGEPAGE);
+		memset(chunk[n], 1, CHUNK);
 	}
-	printf("# kill: %zu MiB laid out, one page in 8 kept\n", 2 * n);
+	for (c = 0; c < n; c++) {
+		char *p = chunk[c];
+
+		if (pm < 0 || pread(pm, ent, sizeof(ent), (uintptr_t)p / PAGE * 8) != sizeof(ent)) {
+			/* no frames: one virtual page in 8 */
+			for (i = 1; i < CHUNK_PAGES; i += 8)
+				madvise(p + i * PAGE, 7 * PAGE, MADV_DONTNEED);
+			kept += CHUNK_PAGES / 8;
+			continue;
+		}
+		for (i = 0; i < CHUNK_PAGES; i += run) {
+			bool keep = !(ent[i] & ((1ULL << 55) - 1) & 7);
+
+			for (run = 1; i + run < CHUNK_PAGES &&
+			     !(ent[i + run] & ((1ULL << 55) - 1) & 7) == keep; run++)
+				;
+			if (!keep)
+				madvise(p + i * PAGE, run * PAGE, MADV_DONTNEED);
+			else
+				kept += run;
+		}
+	}
+	if (pm >= 0)
+		close(pm);
+	free(chunk);
+	printf("# kill: %zu MiB laid out, the pages of one frame in 8 kept (%zu MiB); "
+	       "%ld free blocks, MemFree %ld MiB\n", 2 * n, kept >> 8, free_blocks(),
+	       stat_field("/proc/meminfo", "MemFree:") >> 10);
 }
 
 /* Take the whole free blocks (those a killed child gave back) with THPs. */
@@ -1638,7 +1694,7 @@ static void kill_take_blocks(void)
 {
 	long n = free_blocks();
 
-	while (n-- > 0)
+	while (n-- > 0 && kill_room())
 		fault_thp();
 }
 
@@ -1647,13 +1703,101 @@ static void kill_child(int ready)
 {
 	if (write(ready, "x", 1) != 1)
 		_exit(1);
-	for (;;)
-		fault_thp();
+	for (;;) {
+		if (kill_room())
+			fault_thp();
+		else
+			sleep_ms(20);
+	}
+}
+
+/*
+ * Was the child inside compaction when it was killed?  Its kernel stack
+ * tells only while it sleeps (a task running on another CPU shows none),
+ * so a tracefs instance of -K's own logs mm_compaction_begin/end with the
+ * monotonic clock: a run the child began before the kill and ended after
+ * it (or never ended) was cut short by the kill.
+ */
+#define KILL_TRACE	"/sys/kernel/tracing/instances/stress-kill"
+
+static int kill_trace_start(void)
+{
+	if (mkdir(KILL_TRACE, 0755) && errno != EEXIST)
+		return -errno;
+	if (write_str(KILL_TRACE "/trace_clock", "mono") ||
+	    write_str(KILL_TRACE "/events/compaction/mm_compaction_begin/enable", "1") ||
+	    write_str(KILL_TRACE "/events/compaction/mm_compaction_end/enable", "1"))
+		return -1;
+	return write_str(KILL_TRACE "/tracing_on", "1");
+}
+
+static void kill_trace_clear(void)
+{
+	int fd = open(KILL_TRACE "/trace", O_WRONLY | O_TRUNC);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+static void kill_trace_stop(void)
+{
+	write_str(KILL_TRACE "/events/compaction/mm_compaction_begin/enable", "0");
+	write_str(KILL_TRACE "/events/compaction/mm_compaction_end/enable", "0");
+	rmdir(KILL_TRACE);
+}
+
+/*
+ * From the trace: did @pid's last run that began before @t_kill (seconds,
+ * CLOCK_MONOTONIC) end at or after it, or not at all?  Also counts @pid's
+ * runs in @runs.
+ */
+static bool kill_trace_inside(pid_t pid, double t_kill, long *runs)
+{
+	FILE *f = fopen(KILL_TRACE "/trace", "r");
+	bool open_run = false, inside = false;
+	char line[512];
+
+	*runs = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *ev, *br, *dash, *t;
+		bool begin;
+		double ts;
+
+		if ((ev = strstr(line, " mm_compaction_begin:")))
+			begin = true;
+		else if ((ev = strstr(line, " mm_compaction_end:")))
+			begin = false;
+		else
+			continue;
+		br = strchr(line, '[');
+		if (!br || br > ev)
+			continue;
+		for (dash = br; dash > line && *dash != '-'; dash--)
+			;
+		if (atoi(dash + 1) != pid)
+			continue;
+		/* "... 1234.567890: mm_compaction_begin: ..." */
+		for (t = ev - 1; t > br && *t != ' '; t--)
+			;
+		ts = strtod(t + 1, NULL);
+		if (begin && ts < t_kill) {
+			open_run = true;
+			inside = false;
+			(*runs)++;
+		} else if (!begin && open_run) {
+			open_run = false;
+			inside = ts >= t_kill;
+		}
+	}
+	if (f)
+		fclose(f);
+	return inside || open_run;
 }
 
 static int kill_case(int secs)
 {
-	long kills = 0, inside = 0, worst = 0, total = 0;
+	long kills = 0, inside = 0, by_stack = 0, by_trace = 0, worst = 0, total = 0, runs = 0;
+	bool traced;
 	char path[64], stack[4096];
 	bool ok = true;
 
@@ -1663,18 +1807,23 @@ static int kill_case(int secs)
 	free_kb_start = stat_field("/proc/meminfo", "MemFree:");
 	rng_state = seed;
 	kill_layout();
+	traced = !kill_trace_start();
+	if (!traced)
+		printf("# kill: no tracefs instance: the kernel stack alone tells\n");
 	/* the layout takes a while on a debug kernel: the kills get SECONDS */
 	deadline = time(NULL) + secs;
-	while (time_left()) {
+	while (time_left() && kill_room()) {
 		struct timespec t0, t1;
 		int pfd[2], status;
 		char c;
+		bool in_stack, in_trace;
 		pid_t pid;
 		long ms;
 
 		if (pipe(pfd))
 			return 1;
 		kill_take_blocks();
+		kill_trace_clear();
 		pid = fork();
 		if (!pid) {
 			close(pfd[0]);
@@ -1697,10 +1846,17 @@ static int kill_case(int secs)
 		total += ms;
 		if (ms > worst)
 			worst = ms;
-		if (strstr(stack, "compact")) {
+		in_stack = strstr(stack, "compact");
+		in_trace = traced &&
+			   kill_trace_inside(pid, t0.tv_sec + t0.tv_nsec / 1e9, &runs);
+		by_stack += in_stack;
+		by_trace += in_trace;
+		if (in_stack || in_trace) {
 			inside++;
 			if (inside <= 2)
-				printf("# kill %ld: reaped in %ld ms; its stack:\n%s", kills, ms, stack);
+				printf("# kill %ld: reaped in %ld ms, inside its compaction run %ld "
+				       "(trace: %s); its stack:\n%s", kills, ms, runs,
+				       in_trace ? "yes" : "no", stack);
 		}
 		if (ms > KILL_BOUND_MS) {
 			ok = false;
@@ -1709,8 +1865,15 @@ static int kill_case(int secs)
 		}
 	}
 	write_str("/sys/kernel/mm/transparent_hugepage/defrag", "madvise");
-	printf("%sok 1 kill: %ld SIGKILLs, %ld of them inside compaction (stack), reaped in "
-	       "%ld ms at most (bound %d), %ld ms on average\n",
+	if (traced)
+		kill_trace_stop();
+	printf("# kill: %ld kills inside compaction by the stack, %ld by the trace\n",
+	       by_stack, by_trace);
+	printf("# kill: rounds ended with %ld s left, MemFree %ld MiB (floor %ld MiB)\n",
+	       (long)(deadline - time(NULL)) > 0 ? (long)(deadline - time(NULL)) : 0,
+	       stat_field("/proc/meminfo", "MemFree:") >> 10, kill_floor_kb() >> 10);
+	printf("%sok 1 kill: %ld SIGKILLs, %ld of them inside compaction (stack or trace), "
+	       "reaped in %ld ms at most (bound %d), %ld ms on average\n",
 	       ok && inside ? "" : "not ", kills, inside, worst, KILL_BOUND_MS,
 	       kills ? total / kills : 0);
 	return ok && inside ? 0 : 1;
