@@ -87,7 +87,8 @@
  * -K: SIGKILL inside direct compaction.  The parent fragments free memory
  * once (as frag does) and takes every whole free block with THPs; then,
  * for SECONDS, a child faults THPs with defrag=always, so that each fault
- * compacts directly, the parent waits 100 to 600 ms into the faults,
+ * compacts directly, the parent waits 100 ms into the faults and then
+ * until the trace (below) shows the child inside a run (600 ms at most),
  * reads the child's kernel stack (/proc/PID/stack), sends SIGKILL and
  * times how long the child takes to be reaped (the child holds only the
  * THPs it got, so its exit is short), then takes the blocks it gave back.  Every kill
@@ -1819,6 +1820,7 @@ static int kill_case(int secs)
 		bool in_stack, in_trace;
 		pid_t pid;
 		long ms;
+		int w;
 
 		if (pipe(pfd))
 			return 1;
@@ -1833,7 +1835,19 @@ static int kill_case(int secs)
 		if (read(pfd[0], &c, 1) != 1)
 			printf("# kill: the child died before faulting\n");
 		close(pfd[0]);
-		sleep_ms(100 + rnd_below(500));
+		/*
+		 * 100 ms into the faults, kill at the first look (every 10 ms,
+		 * up to 600 ms) that finds the child inside a compaction run:
+		 * most of a THP fault's time is spent clearing the huge page
+		 */
+		sleep_ms(100);
+		for (w = 0; traced && w < 50; w++) {
+			if (kill_trace_inside(pid, 1e18, &runs))
+				break;
+			sleep_ms(10);
+		}
+		if (!traced)
+			sleep_ms(rnd_below(500));
 		snprintf(path, sizeof(path), "/proc/%d/stack", pid);
 		if (read_str(path, stack, sizeof(stack)))
 			stack[0] = 0;
