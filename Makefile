@@ -71,7 +71,7 @@ $(error FLAVOUR must be test, stock, debug, kcsan or matrix-NAME for a configs/m
 endif
 
 .PHONY: help deps base tree kernel config headers selftests initramfs \
-	run shell check stress mutants bench matrix patches vars clean distclean
+	run shell check stress mutants detectors bench matrix patches vars clean distclean
 
 help:
 	@echo 'make run        build our kernel, boot it and show compaction at work'
@@ -80,6 +80,7 @@ help:
 	@echo 'make shell      boot our kernel to an interactive BusyBox shell'
 	@echo 'make bench      stock against ours on the compaction workloads (WORKLOAD=thp for one)'
 	@echo 'make mutants    each broken engine in harness/mutants must fail the tests'
+	@echo 'make detectors  KASAN, lockdep and KCSAN each catch a bug planted on purpose'
 	@echo 'make matrix     build our tree with each of configs/matrix/*.config (COMPACTION=n, ...)'
 	@echo 'make kernel     build a kernel (FLAVOUR=test|stock|debug, default test)'
 	@echo 'make patches    write our whole change as a git-am series to $(RESULTS)/patches'
@@ -156,9 +157,17 @@ stress: deps
 	  harness/stress.sh
 
 # each harness/mutants/*.patch (or MUTANTS=NAME ...) must fail the guest run
+# (MUTANT_DIR=harness/mutants-extra: the ones make check leaves out)
 MUTANTS ?=
+MUTANT_DIR ?= harness/mutants
 mutants: kernel initramfs
-	@harness/mutants.sh $(RESULTS)/mutants-$(BENCH_STAMP) $(MUTANTS)
+	@MUTANT_DIR=$(MUTANT_DIR) harness/mutants.sh $(RESULTS)/mutants-$(BENCH_STAMP) $(MUTANTS)
+
+# each detector of the debug kernels (KASAN, lockdep, KCSAN) must catch a bug
+# planted on purpose (or DETECTORS=NAME ...)
+DETECTORS ?=
+detectors: deps initramfs
+	@harness/detectors.sh $(RESULTS)/detectors-$(BENCH_STAMP) $(DETECTORS)
 
 # --- build matrix: our tree with one feature off at a time (build only) -----------
 matrix: tree
