@@ -414,7 +414,8 @@ static unsigned long compound_step(struct page *page)
 
 	if (!PageHead(page))
 		return 1;
-	order = compound_order(page);
+	/* Racy: the folio may be split or freed; any order is only a step. */
+	order = data_race(compound_order(page));
 	return order <= MAX_PAGE_ORDER ? 1UL << order : 1;
 }
 
@@ -464,7 +465,12 @@ static enum take_verdict take_hugetlb(struct compact_control *cc,
 static enum take_verdict take_movable_ops(struct compact_control *cc,
 					  struct page *page)
 {
-	if (!__PageMovable(page) || PageIsolated(page))
+	/*
+	 * A lockless peek at page->mapping, which may change under us (the
+	 * page freed, or made a tail of a new compound page: KCSAN saw that);
+	 * isolate_movable_page() looks again under the page lock.
+	 */
+	if (!data_race(__PageMovable(page)) || PageIsolated(page))
 		return TAKE_SKIP;
 	if (!isolate_movable_page(page, run_isolate_mode(cc)))
 		return TAKE_SKIP;
@@ -607,7 +613,7 @@ static enum take_verdict take_page(struct compact_control *cc,
 	}
 	if (PageHuge(page))
 		return take_hugetlb(cc, page, step);
-	if (PageHead(page) && !large_folio_worth_moving(cc, compound_order(page))) {
+	if (PageHead(page) && !large_folio_worth_moving(cc, data_race(compound_order(page)))) {
 		*step = compound_step(page);
 		return TAKE_SKIP;
 	}
@@ -1321,13 +1327,14 @@ static bool census_page_movable(struct compact_control *cc, struct page *page,
 		return false;
 	if (PageHead(page)) {
 		*step = compound_step(page);
-		if (!large_folio_worth_moving(cc, compound_order(page)))
+		if (!large_folio_worth_moving(cc, data_race(compound_order(page))))
 			return false;
 	}
 	if (PageLRU(page))
 		return !folio_test_unevictable(page_folio(page)) ||
 		       unevictable_movable(cc);
-	return __PageMovable(page);
+	/* A lockless peek, as in take_movable_ops(): only a count. */
+	return data_race(__PageMovable(page));
 }
 
 /*
