@@ -27,8 +27,9 @@
  *             up to a second, then checked through the pipe and in place
  *   compact   compact_memory and every nodeN/compact, compaction_proactiveness
  *             and the THP knobs (enabled, defrag) flipped
- *   frag      fragments free memory: fills it in 4 KiB pages down to a
- *             quarter of MemTotal, keeps one page in 8 of every 2 MiB,
+ *   frag      fragments free memory: fills it in 4 KiB pages down to an
+ *             eighth of MemTotal (for a third of the time left at most),
+ *             keeps one page in 8 of every 2 MiB,
  *             holds the layout a few seconds (THP faults then have to
  *             compact directly, kswapd wakes kcompactd), lets go, again
  *   kalloc    high-order kernel allocations that may compact directly:
@@ -1042,7 +1043,16 @@ static void run_frag(void)
 	}
 	arm_faults();
 	while (time_left()) {
-		for (n = 0; n < max && time_left(); n++) {
+		/*
+		 * The fill gets a third of the time left (10 s at least): on
+		 * the debug and KCSAN kernels, beside the other workers, an
+		 * unbounded one took the whole 180 s phase, no THP fault came,
+		 * and with them went the phase's only sure direct compaction.
+		 */
+		time_t left = deadline - time(NULL), fill_end;
+
+		fill_end = time(NULL) + (left / 3 > 10 ? left / 3 : 10);
+		for (n = 0; n < max && time_left() && time(NULL) < fill_end; n++) {
 			if (stat_field("/proc/meminfo", "MemFree:") < floor_kb)
 				break;
 			r.chunk[n] = map_chunk(&r, n);
@@ -1064,9 +1074,15 @@ static void run_frag(void)
 			}
 		s->ops[0] += 2 * n;
 		s->ops[1]++;
-		/* THPs for twice the whole blocks left, and 16 more */
+		/*
+		 * THPs for twice the whole blocks left, and 16 more, while free
+		 * memory stays above the floor: once the fill was bounded in
+		 * time (above), these came on the KCSAN kernel under -F's
+		 * faults, and the oom-killer took frag
+		 */
 		nthp = free_blocks() * 2 + 16;
-		for (c = 0; c < nthp && c < max && time_left(); c++) {
+		for (c = 0; c < nthp && c < max && time_left() &&
+		     stat_field("/proc/meminfo", "MemFree:") > floor_kb; c++) {
 			thp[c] = map_chunk(&r, 0);
 			if (thp[c] == MAP_FAILED)
 				break;
@@ -1539,6 +1555,7 @@ static int cma_case(int secs, int min_pct)
 	char dir[300], path[320];
 	long base, tries = 0, ok = 0, used, used_ok = 0, used_fail = 0, enomem = 0;
 	long ebusy = 0, other = 0, cfail = 0, injected;
+	int other_errno = 0;
 	int afd, ffd, cfd, kpf;
 	bool pass;
 
@@ -1565,10 +1582,11 @@ static int cma_case(int secs, int min_pct)
 	while (time_left()) {
 		used = used_pages(kpf, base, PAGES);
 		tries++;
-		if (pwrite(afd, "256", 3, 0) == 3) {
+		/* write(2), not pwrite(2): debugfs attribute files do not seek (ESPIPE) */
+		if (write(afd, "256", 3) == 3) {
 			ok++;
 			used_ok += used;
-			while (pwrite(ffd, "256", 3, 0) != 3)
+			while (write(ffd, "256", 3) != 3)
 				sleep_ms(1);
 		} else {
 			used_fail += used;
@@ -1576,8 +1594,8 @@ static int cma_case(int secs, int min_pct)
 				enomem++;
 			else if (errno == EBUSY)
 				ebusy++;
-			else
-				other++;
+			else if (!other++)
+				other_errno = errno;
 		}
 		if (pwrite(cfd, "1", 1, 0) != 1)
 			cfail++;
@@ -1591,8 +1609,9 @@ static int cma_case(int secs, int min_pct)
 	       "when it succeeded, %.1f when it failed\n",
 	       ok ? (double)used_ok / ok : 0.0,
 	       tries > ok ? (double)used_fail / (tries - ok) : 0.0);
-	printf("# cma-case: failures: ENOMEM %ld, EBUSY %ld, other %ld; compact_memory "
-	       "writes failed %ld\n", enomem, ebusy, other, cfail);
+	printf("# cma-case: failures: ENOMEM %ld, EBUSY %ld, other %ld (the first: %s); "
+	       "compact_memory writes failed %ld\n", enomem, ebusy, other,
+	       other ? strerror(other_errno) : "none", cfail);
 	printf("%sok 1 cma-case: %ld of %ld 1 MiB CMA allocations succeeded (%.1f%%, "
 	       "want >= %d%%)\n", pass ? "" : "not ", ok, tries,
 	       tries ? 100.0 * ok / tries : 0.0, min_pct);
