@@ -407,6 +407,16 @@ static bool unevictable_movable(const struct compact_control *cc)
 #endif
 }
 
+/* The order of a head page read without a reference or a lock. */
+static unsigned int racy_order(struct page *page)
+{
+	/*
+	 * The folio may be split or freed under us: the answer only guides
+	 * a step or a count, and isolation looks again.
+	 */
+	return data_race(compound_order(page));
+}
+
 /* The step over a compound page starting at or around @page. */
 static unsigned long compound_step(struct page *page)
 {
@@ -414,8 +424,7 @@ static unsigned long compound_step(struct page *page)
 
 	if (!PageHead(page))
 		return 1;
-	/* Racy: the folio may be split or freed; any order is only a step. */
-	order = data_race(compound_order(page));
+	order = racy_order(page);
 	return order <= MAX_PAGE_ORDER ? 1UL << order : 1;
 }
 
@@ -613,7 +622,7 @@ static enum take_verdict take_page(struct compact_control *cc,
 	}
 	if (PageHuge(page))
 		return take_hugetlb(cc, page, step);
-	if (PageHead(page) && !large_folio_worth_moving(cc, data_race(compound_order(page)))) {
+	if (PageHead(page) && !large_folio_worth_moving(cc, racy_order(page))) {
 		*step = compound_step(page);
 		return TAKE_SKIP;
 	}
@@ -1327,7 +1336,7 @@ static bool census_page_movable(struct compact_control *cc, struct page *page,
 		return false;
 	if (PageHead(page)) {
 		*step = compound_step(page);
-		if (!large_folio_worth_moving(cc, data_race(compound_order(page))))
+		if (!large_folio_worth_moving(cc, racy_order(page)))
 			return false;
 	}
 	if (PageLRU(page))

@@ -225,8 +225,10 @@ static long pool_grow(void)
 	long size = hp_read("nr_hugepages"), got, in = 0;
 
 	while (meminfo_kb("MemFree") - GROW_STEP * 2048 > MEMFREE_FLOOR_KB) {
-		if (pool_set(size + GROW_STEP))
-			return -errno;
+		int err = pool_set(size + GROW_STEP);
+
+		if (err)
+			return err;
 		got = hp_read("nr_hugepages");
 		in = area_hugetlb();
 		if (in < 0 || in >= ENOUGH_IN_AREA || got <= size)
@@ -393,20 +395,33 @@ static long huge_in_area(struct huge *h)
 
 /* === The cases === */
 
+/* Grow the pool and map it whole: 0, or -1 with @name's case failed. */
+static int case_setup(const char *name, struct huge *h)
+{
+	long in = pool_grow();
+	int err = 0;
+
+	ksft_print_msg("%s: grown: %ld pool pages in the area\n", name, in);
+	pool_show(name);
+	if (in >= WANT_IN_AREA) {
+		err = huge_map(h);
+		if (!err)
+			return 0;
+	}
+	ksft_test_result_fail("%s: cannot set up: %ld pool pages in the area, want %d (%s)\n",
+			      name, in, WANT_IN_AREA, err ? strerror(-err) : "too few");
+	huge_free(h);
+	return -1;
+}
+
 static void case_dissolve(void)
 {
 	struct huge h = { 0 };
 	long in, pool, left, free_after, total_after;
 	int err;
 
-	in = pool_grow();
-	pool_show("dissolve: grown");
-	if (in < WANT_IN_AREA || huge_map(&h)) {
-		ksft_test_result_fail("dissolve: cannot set up: %ld pool pages in the area, want %d (%s)\n",
-				      in, WANT_IN_AREA, strerror(errno));
-		huge_free(&h);
+	if (case_setup("dissolve", &h))
 		return;
-	}
 	huge_keep(&h, false, true);
 	huge_free(&h);
 	pool = hp_read("nr_hugepages");
@@ -433,15 +448,10 @@ static void case_migrate(void)
 	unsigned long before[2], after[2], kept;
 	static const char *const names[] = { "pgmigrate_success", "compact_isolated" };
 	struct huge h = { 0 };
-	long in, still, bad, bad_after_free, total, free_hp, surplus;
+	long still, bad, bad_after_free, total, free_hp, surplus;
 	int err;
 
-	in = pool_grow();
-	pool_show("migrate: grown");
-	if (in < WANT_IN_AREA || huge_map(&h)) {
-		ksft_test_result_fail("migrate: cannot set up: %ld pool pages in the area, want %d (%s)\n",
-				      in, WANT_IN_AREA, strerror(errno));
-		huge_free(&h);
+	if (case_setup("migrate", &h)) {
 		ksft_test_result_fail("migrate: contents after the area is freed\n");
 		return;
 	}
