@@ -126,7 +126,7 @@ $(GUEST)/bench/oracle $(GUEST)/bench/workload $(GUEST)/stress/stress:
 initramfs: deps selftests $(GUEST)/bench/oracle $(GUEST)/bench/workload $(GUEST)/stress/stress
 	@cp harness/guest/init harness/guest/demo $(GUEST)/
 	@cp bench/guest-bench $(GUEST)/bench/
-	@cp stress/list stress/faults stress/kill $(GUEST)/stress/
+	@cp stress/list stress/faults stress/kill stress/cma $(GUEST)/stress/
 	@harness/mkinitramfs.sh $(INITRAMFS) $(GUEST) $(GUEST)/selftests $(GUEST)/bench $(GUEST)/stress
 
 BOOT = harness/boot.sh -k $(BZIMAGE) -i $(INITRAMFS) -m $(MEM) -c $(CPUS) -n $(NUMA) -t $(TIMEOUT)

@@ -76,14 +76,20 @@
  * by compact_memory must migrate pages and form free 2 MiB blocks, its
  * kept pages intact.  (/init's leak check then follows.)
  *
- * -C: the CMA case of issue 10.  For SECONDS, this task alone (task-filter)
- * has 10% of its page allocations failed (any order, any gfp) and, in a
- * loop, allocates 1 MiB from the CMA area through debugfs (frees it again
- * when it got it) and writes compact_memory.  Prints the success rate and
- * how many pages of the area's first MiB were in use before each try
- * (alloc_contig_range() gives up at the first failed target allocation,
- * so each used page there is a 10% chance of failing); fails below
- * MIN_PERCENT (default 5, the lowest rate stock 6.12 was seen to reach).
+ * -C: the CMA case of issue 10.  A child (cma_load()) first fills memory
+ * until user pages sit in the CMA area, then drops 3 of every 4 of its
+ * pages, and checks the rest until the end.  Then, for SECONDS, this task
+ * alone (task-filter) has 10% of its page allocations failed (any order,
+ * any gfp) and, in a loop, allocates 1 MiB from the CMA area through
+ * debugfs (frees it again when it got it) and writes compact_memory.
+ * alloc_contig_range() gives up at the first failed target allocation, so
+ * each used page in the range is a 10% chance of failing: the success rate
+ * says how full compaction leaves the area.  Three checks: at least
+ * MIN_PERCENT (default 50) of the tries succeed, and faults were injected;
+ * the area holds no more used pages at the end than after the load (a
+ * compaction run must not park moved pages in CMA while movable blocks
+ * have room); the load's pages are intact.  Stock 6.12 fails the first two
+ * (it fills the area from the top of the zone down).
  *
  * -K: SIGKILL inside direct compaction.  The parent fragments free memory
  * once (as frag does) and takes every whole free block with THPs; then,
@@ -1549,17 +1555,100 @@ static long used_pages(int kpf, unsigned long pfn, unsigned long n)
 	return used;
 }
 
+static volatile sig_atomic_t load_stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	load_stop = 1;
+}
+
+/*
+ * -C's load, in a child the faults do not touch: 4 KiB anonymous pages,
+ * 2 MiB at a time, until three quarters of the CMA area are in use or free
+ * memory outside CMA is down to MemTotal / 32 (the allocator serves a
+ * movable allocation from CMA once CMA holds over half of the free memory:
+ * so only a nearly full machine puts user pages there), then 3 of every 4
+ * pages dropped, so that every block, the area's too, is left partly used
+ * and compaction has work.  Then it rewrites some of its pages and checks
+ * all of them, until SIGTERM.  Writes one byte to @ready when its layout
+ * is in place; exits 1 on a mismatch, 2 if it could not set up.
+ */
+static void cma_load(int ready)
+{
+	long total_kb = stat_field("/proc/meminfo", "MemTotal:");
+	long cma_kb = stat_field("/proc/meminfo", "CmaTotal:");
+	long free_kb = stat_field("/proc/meminfo", "MemFree:");
+	struct region r;
+	size_t c, i, used;
+
+	me = W_ANON;
+	signal(SIGTERM, on_term);
+	if (total_kb <= 0 || cma_kb <= 0 ||
+	    region_init(&r, (size_t)free_kb * 1024, -1, 77, 0, "cma-load"))
+		_exit(2);
+	for (c = 0; c < r.nchunks; c++) {
+		long cma_free = stat_field("/proc/meminfo", "CmaFree:");
+
+		if (cma_free <= cma_kb / 4 ||
+		    stat_field("/proc/meminfo", "MemFree:") - cma_free <= total_kb / 32)
+			break;
+		madvise(r.chunk[c], CHUNK, MADV_NOHUGEPAGE);
+		for (i = 0; i < CHUNK_PAGES; i++)
+			rewrite(&r, c * CHUNK_PAGES + i);
+	}
+	for (used = c; c < r.nchunks; c++)
+		munmap(r.chunk[c], CHUNK);
+	r.nchunks = used;
+	printf("# cma-load: %zu MiB faulted; then CmaFree %ld kB of %ld, MemFree %ld kB\n",
+	       used * 2, stat_field("/proc/meminfo", "CmaFree:"), cma_kb,
+	       stat_field("/proc/meminfo", "MemFree:"));
+	for (i = 0; i < r.nchunks * CHUNK_PAGES; i++)
+		if (i % 4) {
+			madvise(page_addr(&r, i), PAGE, MADV_DONTNEED);
+			r.gen[i] = 0;
+		}
+	if (write(ready, "1", 1) != 1)
+		_exit(2);
+	while (!load_stop) {
+		for (i = 0; i < r.nchunks * CHUNK_PAGES && !load_stop; i += 4)
+			if (!rnd_below(16))
+				rewrite(&r, i);
+		sweep(&r);
+	}
+	_exit(stats[me].mismatch ? 1 : 0);
+}
+
+/* Pages of the CMA area at @dir that are not free, or -1. */
+static long area_used(int kpf, const char *dir, long base)
+{
+	char path[320];
+	long count, pfn, used = 0, n;
+
+	snprintf(path, sizeof(path), "%s/count", dir);
+	count = read_long(path);
+	if (count <= 0)
+		return -1;
+	for (pfn = 0; pfn < count; pfn += 256) {
+		n = used_pages(kpf, base + pfn, count - pfn < 256 ? count - pfn : 256);
+		if (n < 0)
+			return -1;
+		used += n;
+	}
+	return used;
+}
+
 static int cma_case(int secs, int min_pct)
 {
 	enum { PAGES = 256 };	/* 1 MiB */
-	char dir[300], path[320];
+	char dir[300], path[320], c;
 	long base, tries = 0, ok = 0, used, used_ok = 0, used_fail = 0, enomem = 0;
-	long ebusy = 0, other = 0, cfail = 0, injected;
-	int other_errno = 0;
+	long ebusy = 0, other = 0, cfail = 0, injected, area0, area1;
+	int other_errno = 0, pfd[2], status = -1;
 	int afd, ffd, cfd, kpf;
-	bool pass;
+	pid_t load;
 
-	printf("TAP version 13\n1..1\n");
+	printf("TAP version 13\n1..3\n");
 	if (cma_area(dir, sizeof(dir))) {
 		printf("not ok 1 cma-case: no CMA area under /sys/kernel/debug/cma\n");
 		return 1;
@@ -1572,8 +1661,24 @@ static int cma_case(int secs, int min_pct)
 	ffd = open(path, O_WRONLY);
 	cfd = open("/proc/sys/vm/compact_memory", O_WRONLY);
 	kpf = open("/proc/kpageflags", O_RDONLY);
-	if (base < 0 || afd < 0 || ffd < 0 || cfd < 0 || kpf < 0 || faults_on(10, 0)) {
+	if (base < 0 || afd < 0 || ffd < 0 || cfd < 0 || kpf < 0 || pipe(pfd)) {
 		printf("not ok 1 cma-case: cannot set up (%s)\n", strerror(errno));
+		return 1;
+	}
+	load = fork();
+	if (!load)
+		cma_load(pfd[1]);
+	close(pfd[1]);
+	if (load < 0 || read(pfd[0], &c, 1) != 1) {
+		printf("not ok 1 cma-case: the load did not start\n");
+		return 1;
+	}
+	area0 = area_used(kpf, dir, base);
+	printf("# cma-case: the load is in place: MemFree %ld kB; in use: %ld of the area's "
+	       "first MiB's pages, %ld of all its pages\n", stat_field("/proc/meminfo", "MemFree:"),
+	       used_pages(kpf, base, PAGES), area0);
+	if (faults_on(10, 0)) {
+		printf("not ok 1 cma-case: cannot set up fail_page_alloc\n");
 		return 1;
 	}
 	fault_mode = true;
@@ -1599,10 +1704,15 @@ static int cma_case(int secs, int min_pct)
 		}
 		if (pwrite(cfd, "1", 1, 0) != 1)
 			cfail++;
+		if (tries <= 3 || tries % 1000 == 0)
+			printf("# cma-case: try %ld (%ld ok so far), then compact_memory: %ld of the "
+			       "area's pages in use\n", tries, ok, area_used(kpf, dir, base));
 	}
 	write_str("/proc/self/make-it-fail", "0");
 	injected = faults_off();
-	pass = ok * 100 >= (long)min_pct * tries && tries;
+	area1 = area_used(kpf, dir, base);
+	kill(load, SIGTERM);
+	waitpid(load, &status, 0);
 	printf("# cma-case: %s, %ld s: %ld allocation faults injected\n", dir, (long)secs,
 	       injected);
 	printf("# cma-case: used pages in the area's first MiB before a try: %.1f on average "
@@ -1612,10 +1722,17 @@ static int cma_case(int secs, int min_pct)
 	printf("# cma-case: failures: ENOMEM %ld, EBUSY %ld, other %ld (the first: %s); "
 	       "compact_memory writes failed %ld\n", enomem, ebusy, other,
 	       other ? strerror(other_errno) : "none", cfail);
-	printf("%sok 1 cma-case: %ld of %ld 1 MiB CMA allocations succeeded (%.1f%%, "
-	       "want >= %d%%)\n", pass ? "" : "not ", ok, tries,
-	       tries ? 100.0 * ok / tries : 0.0, min_pct);
-	return pass ? 0 : 1;
+	tap(ok * 100 >= (long)min_pct * tries && tries && injected > 0,
+	    "cma-case: %ld of %ld 1 MiB CMA allocations succeeded (%.1f%%, want >= %d%%), "
+	    "%ld faults injected (want > 0)", ok, tries, tries ? 100.0 * ok / tries : 0.0,
+	    min_pct, injected);
+	tap(area0 >= 0 && area1 >= 0 && area1 <= area0,
+	    "cma-area: %ld of the area's pages in use after the load, %ld after %ld "
+	    "compact_memory writes (want no more)", area0, area1, tries);
+	tap(WIFEXITED(status) && !WEXITSTATUS(status) && stats[W_ANON].bytes,
+	    "cma-load: %" PRIu64 " mismatched words in %" PRIu64 " bytes verified (exit status 0x%x)",
+	    stats[W_ANON].mismatch, stats[W_ANON].bytes, status);
+	return all_ok ? 0 : 1;
 }
 
 /* Fault one THP-able 2 MiB chunk (MADV_HUGEPAGE); NULL if mmap failed. */
@@ -2001,7 +2118,7 @@ int main(int argc, char **argv)
 	long before[NR_COUNTERS], after[NR_COUNTERS], iso_anon, iso_file, injected = 0;
 	pid_t pids[NR_WORKERS] = { 0 };
 	uint64_t bytes = 0, mismatch = 0;
-	int opt, k, waited, status, nworkers = 0, cma_secs = 0, min_pct = 5, kill_secs = 0;
+	int opt, k, waited, status, nworkers = 0, cma_secs = 0, min_pct = 50, kill_secs = 0;
 	long size_kb = 0;
 	size_t i;
 
