@@ -110,8 +110,6 @@ struct compact_request {
  * @batch_pfn:   (r) first pfn of the pageblock the batch waiting to move
  *               began in: where the next run must look again if a page of
  *               it fails to move.
- * @free_cma:    (r) planned runs: the free scanner's second walk down the
- *               zone, over CMA blocks only (the first one passes them by).
  * @free_done:   (r) planned runs: the free scanner has walked the zone.
  * @free_lists_off: (r) a search of the buddy free lists for targets found
  *               nothing: the run walks pageblocks only.
@@ -124,7 +122,6 @@ struct compact_cursor {
 	unsigned long free_pfn;
 	unsigned long free_next;
 	unsigned long batch_pfn;
-	bool free_cma;
 	bool free_done;
 	bool free_lists_off;
 };
@@ -165,14 +162,13 @@ struct compact_stats {
  * @nr_sources:  (r) bits set.
  * @end_pfn:     (r) one past the last block chosen: the migrate scanner's
  *               end.
- * @cma_targets: (r) CMA blocks hold free pages: the free scanner walks the
- *               zone a second time for them.
  *
  * A planned run (manual, proactive, kcompactd) first counts the used and
  * free pages of every pageblock of the zone, then chooses the blocks to
  * empty with cpol_plan_sources().  Its migrate scanner visits only those,
- * and its free scanner every other block, top to bottom, so the scanners
- * never meet: the run ends when the last chosen block is passed.
+ * and its free scanner every other block but CMA ones, top to bottom, so
+ * the scanners never meet: the run ends when the last chosen block is
+ * passed.
  */
 struct compact_plan {
 	unsigned long *sources;
@@ -180,7 +176,6 @@ struct compact_plan {
 	unsigned int nr_blocks;
 	unsigned int nr_sources;
 	unsigned long end_pfn;
-	bool cma_targets;
 };
 
 /**

@@ -424,6 +424,26 @@ unsigned int cpol_plan_sources(const struct cpol_census_entry *blocks,
 	return chosen;
 }
 
+/**
+ * cpol_plan_may_fill() - may a planned run put moved pages in a block?
+ * @kind: the block's kind.
+ *
+ * Only in movable blocks.  A page parked in a CMA block must move again
+ * for every CMA allocation that wants its range (a 1 MiB cma_alloc() fails
+ * outright when one of its target allocations does), and a planned run
+ * does not need CMA's free pages: its budget (cpol_plan_sources()) counts
+ * only what it may fill, so it frees no more blocks than movable targets
+ * can take.  CMA blocks are still emptied when they are cheap: that only
+ * takes pages out of CMA.  Unplanned runs (direct compaction) fill CMA
+ * blocks as upstream does.
+ *
+ * Return: true if @kind is CPOL_BLOCK_MOVABLE.
+ */
+bool cpol_plan_may_fill(enum cpol_block_kind kind)
+{
+	return kind == CPOL_BLOCK_MOVABLE;
+}
+
 /* ===================================================================== */
 /* Throttling and proactive compaction                                   */
 /* ===================================================================== */

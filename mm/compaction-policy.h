@@ -176,6 +176,7 @@ struct cpol_census_entry {
 unsigned int cpol_plan_sources(const struct cpol_census_entry *blocks,
 			       unsigned int nr, unsigned long budget,
 			       unsigned long *sources);
+bool cpol_plan_may_fill(enum cpol_block_kind kind);
 
 /* ===================================================================== */
 /* Throttling and proactive compaction                                   */

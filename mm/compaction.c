@@ -1350,13 +1350,14 @@ static bool census_page_movable(struct compact_control *cc, struct page *page,
  * Count the pageblock at @start: movable pages, free pages the free
  * scanner may take, and whether something in it can never move.  Blocks
  * the run neither empties nor fills (not movable or CMA, or not wholly in
- * the zone) are not read.  *@cma tells a CMA block.  A page that is
+ * the zone) are not read.  A CMA block's free pages are not counted: the
+ * run does not fill it (cpol_plan_may_fill()).  A page that is
  * neither free nor movable holds
  * the block, even one without a reference: after plan_make() drained the
  * per-CPU lists, that is a page on its way somewhere, and it may stay.
  */
 static struct cpol_census_entry census_block(struct compact_control *cc,
-					     unsigned long start, bool *cma)
+					     unsigned long start)
 {
 	struct cpol_census_entry e = { .used = CPOL_USED_NEVER };
 	unsigned long end = start + pageblock_nr_pages, pfn, step;
@@ -1374,7 +1375,6 @@ static struct cpol_census_entry census_block(struct compact_control *cc,
 	kind = block_kind(get_pageblock_migratetype(page));
 	if (kind != CPOL_BLOCK_MOVABLE && kind != CPOL_BLOCK_CMA)
 		return e;
-	*cma = kind == CPOL_BLOCK_CMA;
 	cc->stats.census_scanned += pageblock_nr_pages;
 	for (pfn = start; pfn < end; pfn += step) {
 		page = pfn_to_page(pfn);
@@ -1393,7 +1393,7 @@ static struct cpol_census_entry census_block(struct compact_control *cc,
 			never = true;
 		}
 	}
-	e.free = free;
+	e.free = cpol_plan_may_fill(kind) ? free : 0;
 	if (!never)
 		e.used = used;
 	return e;
@@ -1428,14 +1428,9 @@ static void plan_make(struct compact_control *cc)
 	 * lists of the CPUs it ran on.
 	 */
 	drain_all_pages(zone);
-	plan->cma_targets = false;
 	for (i = 0, pfn = plan->base_pfn; i < nr; i++, pfn += pageblock_nr_pages) {
-		bool cma = false;
-
-		census[i] = census_block(cc, pfn, &cma);
+		census[i] = census_block(cc, pfn);
 		free += census[i].free;
-		/* A chosen CMA block just has nothing for the second walk. */
-		plan->cma_targets |= cma && census[i].free;
 		if (i % COMPACT_SWEEP_CHECK_EVERY == 0) {
 			cond_resched();
 			if (fatal_signal_pending(current))
@@ -1472,16 +1467,13 @@ static void plan_drop(struct compact_control *cc)
 
 /*
  * May the free scanner of a planned run take pages from the block at
- * @pfn, of kind @kind?  Never from a block it empties; CMA blocks only on
- * its second walk, when every other block is used up: pages parked in CMA
- * must move again for every CMA allocation.
+ * @pfn, of kind @kind?  Never from a block it empties, nor from a CMA
+ * block (cpol_plan_may_fill()).
  */
 static bool plan_may_fill(struct compact_control *cc, unsigned long pfn,
 			  enum cpol_block_kind kind)
 {
-	if (plan_is_source(&cc->plan, pfn))
-		return false;
-	return (kind == CPOL_BLOCK_CMA) == cc->cur.free_cma;
+	return !plan_is_source(&cc->plan, pfn) && cpol_plan_may_fill(kind);
 }
 
 /*
@@ -1519,12 +1511,7 @@ static void free_scanner_step_down(struct compact_control *cc,
 	cache_free_pfn(cc, start);
 	/* Below an offline section, go on from the online memory under it. */
 	start = online_pfn_down(start, span->start);
-	if (start <= span->start && run_is_planned(cc) && !cc->cur.free_cma &&
-	    cc->plan.cma_targets) {
-		/* Walk down again, for the CMA blocks' free pages. */
-		cc->cur.free_cma = true;
-		cc->cur.free_pfn = cpol_free_scanner_start(span);
-	} else if (start <= span->start) {
+	if (start <= span->start) {
 		/* The zone is used up: make the scanners meet. */
 		cc->cur.free_pfn = span->start;
 		cc->cur.free_done = true;
@@ -2016,7 +2003,6 @@ static void run_place_scanners(struct compact_control *cc)
 	unsigned long first_free = cpol_free_scanner_start(&span);
 	int sync = !run_is_async(cc);
 
-	cc->cur.free_cma = false;
 	cc->cur.free_done = false;
 	cc->cur.free_lists_off = false;
 	if (run_is_planned(cc)) {

@@ -292,6 +292,19 @@ static void cma_serves_only_cma_allocations(struct kunit *test)
 
 #define N CPOL_USED_NEVER
 
+/*
+ * A planned run puts moved pages only in movable blocks: never in CMA ones
+ * (every CMA allocation over them would have to move them again), nor in
+ * blocks of other kinds.
+ */
+static void plan_fills_only_movable_blocks(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, cpol_plan_may_fill(CPOL_BLOCK_MOVABLE));
+	KUNIT_EXPECT_FALSE(test, cpol_plan_may_fill(CPOL_BLOCK_CMA));
+	KUNIT_EXPECT_FALSE(test, cpol_plan_may_fill(CPOL_BLOCK_OTHER));
+	KUNIT_EXPECT_FALSE(test, cpol_plan_may_fill(CPOL_BLOCK_ISOLATED));
+}
+
 /* The worked example of cpol_plan_sources()'s comment. */
 static void plan_cheapest_blocks_first(struct kunit *test)
 {
@@ -447,6 +460,7 @@ static struct kunit_case compaction_policy_cases[] = {
 	KUNIT_CASE(blocks_evacuated),
 	KUNIT_CASE(blocks_filled),
 	KUNIT_CASE(cma_serves_only_cma_allocations),
+	KUNIT_CASE(plan_fills_only_movable_blocks),
 	KUNIT_CASE(plan_cheapest_blocks_first),
 	KUNIT_CASE(plan_never_blocks_stay),
 	KUNIT_CASE(plan_ties_and_partial_counts),
