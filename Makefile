@@ -157,7 +157,7 @@ stress: deps
 	  harness/stress.sh
 
 # each harness/mutants/*.patch (or MUTANTS=NAME ...) must fail the guest run
-# (MUTANT_DIR=harness/mutants-extra: the ones make check leaves out)
+# (MUTANT_DIR=DIR: another directory of them)
 MUTANTS ?=
 MUTANT_DIR ?= harness/mutants
 mutants: kernel initramfs

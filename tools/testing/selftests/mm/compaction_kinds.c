@@ -107,7 +107,7 @@
  *         passed folio moved in every run (test and debug kernels, fresh
  *         guest or after the other tests), and 0 to 6 of ~116 64K folios
  *         split.  KSM is a skip where CONFIG_KSM is off (our configs
- *         have it on; the lru-skips-ksm mutant of harness/mutants-extra,
+ *         have it on; the lru-skips-ksm mutant of harness/mutants,
  *         which never isolates a KSM folio, fails this line);
  *   11.   pgmigrate_fail grew (the pinned shmem and ramfs pages were tried
  *         and failed), nr_isolated_anon + nr_isolated_file is back to 0 (no
