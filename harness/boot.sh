@@ -23,6 +23,8 @@
 #   -E LIST      in check mode: the selftests that must have run, one a
 #                line (the 'list' the initramfs was built with)
 #   -W           add panic_on_warn=1 (test runs)
+#   -X ARGS      more QEMU arguments, split at blanks (e.g. -numa options
+#                for a node without memory; use -n 1 with them)
 #   -j JSON      write the counts here (see results.py)
 #
 # Words after -- go to the kernel command line (page_owner=on ...).
@@ -33,8 +35,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 kernel= initrd= log= mem=1G cpus=2 nodes=1 limit=900 mode=check kunit= warn= json= dimm=
-suites=() list=()
-while getopts "k:i:l:m:c:n:t:M:KS:O:E:Wj:D:" o; do
+suites=() list=() qemu_extra=()
+while getopts "k:i:l:m:c:n:t:M:KS:O:E:Wj:D:X:" o; do
 	case $o in
 	k) kernel=$OPTARG ;; i) initrd=$OPTARG ;; l) log=$OPTARG ;;
 	m) mem=$OPTARG ;; c) cpus=$OPTARG ;; n) nodes=$OPTARG ;;
@@ -44,7 +46,8 @@ while getopts "k:i:l:m:c:n:t:M:KS:O:E:Wj:D:" o; do
 	E) list=(--selftest-list "$OPTARG") ;;
 	W) warn=panic_on_warn=1 ;; j) json=$OPTARG ;;
 	D) dimm=$OPTARG ;;
-	*) sed -n '5,29p' "$0" >&2; exit 2 ;;
+	X) read -r -a more <<< "$OPTARG"; qemu_extra+=("${more[@]}") ;;
+	*) sed -n '5,31p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -75,6 +78,7 @@ fi
 
 qemu=(${QEMU:-qemu-system-x86_64} -nodefaults -no-reboot -nographic
       -machine q35 -accel tcg -cpu max -smp "$cpus" -m "$memarg" "${dimmarg[@]}"
+      "${qemu_extra[@]}"
       -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
 
 if [ "$mode" = shell ]; then

@@ -11,6 +11,19 @@
 # The guest: $STRESS_MEM of RAM with numa=fake=2, a 256 MiB pc-dimm the
 # program adds and onlines itself, a 64 MiB CMA area, a 64 MiB RAM disk;
 # page_owner=on debug_pagealloc=on panic_on_warn=1.
+#
+# Then the odd machines, unless STRESS_ODD=0: only the stress program (its
+# idle compaction first, then the workers that need no RAM disk, CMA area
+# or dimm) for STRESS_ODD_SECONDS (default 60) each:
+#   tiny   64 MiB, on the test kernel: the debug kernel (KASAN) does not
+#          boot in 64 MiB (no console output at all)
+#   holes  1 GiB, 48 MiB of it reserved in two ranges inside the zones
+#          (memmap=) and 256 MiB of ZONE_MOVABLE (movablecore=), entirely
+#          free when the idle compaction runs; one node (numa=fake=2 over
+#          these holes made one node anyway)
+# A node without memory is not booted: QEMU's -numa gives it, but our
+# configs (tinyconfig based) lack X86_64_ACPI_NUMA, so the kernel ignores
+# QEMU's SRAT (boot.sh -X passes the -numa options when they have it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,7 +60,9 @@ if [ "$flavour" = kcsan ]; then
 	export RESULTS_ARGS="--kcsan-only compact|migrat|isolate_|page_alloc|alloc_pages|free_pages|free_one_page|rmqueue|_pcp|buddy|pageblock|freepages|cma_|alloc_contig|kcompactd"
 fi
 
+runs=()
 for cpus in $cpus_list; do
+	runs+=("$cpus")
 	stamp "guest: $flavour kernel, $cpus CPUs, $mem, $minutes min of stress"
 	harness/boot.sh -k "$kernel" -i "$initrd" -l "$run/stress-$cpus.log" \
 		-j "$run/stress-$cpus.json" -m "$mem" -c "$cpus" -n 2 -t "$limit" \
@@ -59,19 +74,46 @@ for cpus in $cpus_list; do
 		sed 's/^ */    /'
 done
 
+odd_seconds=${STRESS_ODD_SECONDS:-60}
+odd_workers=anon,mlock,shmem,thp,fork,migrate,pin,compact,kalloc,frag
+echo stress > "$run/odd.list"
+# odd NAME KERNEL MEM NODES [boot.sh options] -- [kernel command line]
+odd() {
+	local name=$1 okernel=$2 omem=$3 nodes=$4
+	shift 4
+	runs+=("$name")
+	stamp "guest: $name, $omem, $odd_seconds s of stress ($okernel)"
+	harness/boot.sh -k "$okernel" -i "$initrd" -l "$run/stress-$name.log" \
+		-j "$run/stress-$name.json" -m "$omem" -c 2 -n "$nodes" \
+		-t $((odd_seconds + 900)) -M stress -W -E "$run/odd.list" "$@" \
+		page_owner=on debug_pagealloc=on harness.only=stress \
+		harness.stress_workers=$odd_workers harness.stress_seconds="$odd_seconds" \
+		harness.stress_seed="$seed" \
+		harness.leak_kb=$(( 16384 + $(numfmt --from=iec "$omem") / 32 / 1024 ))
+	grep -a -E '^ +(not )?ok |# stress: |# idle: |# harness: leak check' \
+		"$run/stress-$name.log" | sed 's/^ */    /'
+}
+if [ "${STRESS_ODD:-1}" != 0 ]; then
+	make -s kernel FLAVOUR=test || die "the test kernel did not build"
+	test_kernel=$(make -s --no-print-directory vars FLAVOUR=test | sed -n 's/^kernel=\([^ ]*\).*/\1/p')
+	odd tiny "$test_kernel" 64M 1 --
+	odd holes "$kernel" 1G 1 -- 'memmap=32M$320M' 'memmap=16M$704M' movablecore=256M
+fi
+
 stamp "done; results in $run"
-python3 - "$run" $cpus_list <<'PY'
+python3 - "$run" "${runs[@]}" <<'PY'
 import json, os, sys
 tot = {'passed': 0, 'failed': 0, 'skipped': 0}
-for cpus in sys.argv[2:]:
-    path = os.path.join(sys.argv[1], f'stress-{cpus}.json')
+for name in sys.argv[2:]:
+    what = f'{name} CPUs' if name.isdigit() else name
+    path = os.path.join(sys.argv[1], f'stress-{name}.json')
     try:
         with open(path) as f:
             c = json.load(f)
     except (OSError, ValueError):
-        print(f'stress: the {cpus}-CPU run left no results: counted as failed')
+        print(f'stress: the {what} run left no results: counted as failed')
         c = {'passed': 0, 'failed': 1, 'skipped': 0}
-    print(f"stress: {cpus} CPUs: passed {c['passed']:4}  failed {c['failed']:3}  skipped {c['skipped']:3}")
+    print(f"stress: {what}: passed {c['passed']:4}  failed {c['failed']:3}  skipped {c['skipped']:3}")
     for k in tot:
         tot[k] += c[k]
 print(f"{tot['passed']} passed, {tot['failed']} failed, {tot['skipped']} skipped")
