@@ -528,6 +528,21 @@ static uint64_t rewrite_some(struct region *r, unsigned int one_in)
 	return done;
 }
 
+/*
+ * Drop every page of @r but one in @n (the first of each @n in a chunk):
+ * the dropped ones must read as zeros after.  @n divides CHUNK_PAGES.
+ */
+static void keep_one_in(struct region *r, size_t n)
+{
+	size_t c, i;
+
+	for (c = 0; c < r->nchunks; c++)
+		for (i = 1; i < CHUNK_PAGES; i += n) {
+			madvise(r->chunk[c] + i * PAGE, (n - 1) * PAGE, MADV_DONTNEED);
+			memset(&r->gen[c * CHUNK_PAGES + i], 0, (n - 1) * sizeof(*r->gen));
+		}
+}
+
 /* Drop a random range of a private chunk: it must read as zeros after. */
 static void dontneed_some(struct region *r)
 {
@@ -1091,11 +1106,7 @@ static void run_frag(void)
 			}
 		}
 		r.nchunks = n;
-		for (c = 0; c < n; c++)
-			for (i = 1; i < CHUNK_PAGES; i += 8) {
-				madvise(r.chunk[c] + i * PAGE, 7 * PAGE, MADV_DONTNEED);
-				memset(&r.gen[c * CHUNK_PAGES + i], 0, 7 * sizeof(*r.gen));
-			}
+		keep_one_in(&r, 8);
 		s->ops[0] += 2 * n;
 		s->ops[1]++;
 		/*
@@ -1565,7 +1576,7 @@ static void recovery(void)
 {
 	struct region r;
 	long blocks0, blocks1, moved0, moved1;
-	size_t c, i;
+	size_t c;
 	uint64_t bad0 = stats[me].mismatch;
 
 	if (region_init(&r, (size_t)free_kb_start * 1024 / 4, -1, 99, 0, "recovery")) {
@@ -1575,11 +1586,7 @@ static void recovery(void)
 	for (c = 0; c < r.nchunks; c++)
 		madvise(r.chunk[c], CHUNK, MADV_NOHUGEPAGE);
 	rewrite_all(&r);
-	for (i = 0; i < r.nchunks * CHUNK_PAGES; i++)
-		if (i % 8) {
-			madvise(page_addr(&r, i), PAGE, MADV_DONTNEED);
-			r.gen[i] = 0;
-		}
+	keep_one_in(&r, 8);
 	blocks0 = free_blocks();
 	moved0 = vmstat("pgmigrate_success");
 	write_str("/proc/sys/vm/compact_memory", "1");
@@ -1656,11 +1663,7 @@ static void cma_load(int ready)
 	printf("# cma-load: %zu MiB faulted; then CmaFree %ld kB of %ld, MemFree %ld kB\n",
 	       used * 2, stat_field("/proc/meminfo", "CmaFree:"), cma_kb,
 	       stat_field("/proc/meminfo", "MemFree:"));
-	for (i = 0; i < r.nchunks * CHUNK_PAGES; i++)
-		if (i % 4) {
-			madvise(page_addr(&r, i), PAGE, MADV_DONTNEED);
-			r.gen[i] = 0;
-		}
+	keep_one_in(&r, 4);
 	if (write(ready, "1", 1) != 1)
 		_exit(2);
 	while (!load_stop) {
