@@ -83,6 +83,57 @@ def wasted_pages(rec):
 	return wasted
 
 
+def block_maps(rec, key):
+	"""The oracle's --map lines of a run, by (node, zone, start_pfn)."""
+	maps = {}
+	for line in rec.get(key, []):
+		node, zone, start, classes = line.split()
+		maps[(int(node), zone, int(start))] = classes
+	return maps
+
+
+def m_min_k_shown(rec):
+	"""M_min(k) over the blocks shown freeable, summed over the zones: the
+	k smallest movable counts (before) among the blocks that were eligible
+	before (F, M) or are free after, k the zone's free blocks after.  The
+	oracle's used_hist also holds its "extra" blocks, whose pages it cannot
+	tell from unmovable ones; where those are many and cheap (pipe pages
+	in mixed-unmovable, a debug kernel's vmalloc'd pages) its M_min(k)
+	counts blocks no run can free.  Every block a run frees is in this set,
+	so the run moves at least this many pages (less what owners free
+	meanwhile): still a lower bound, for that run.  None without the
+	per-block files."""
+	before = {(u['node'], u['zone'], u['start_pfn']): u['used'] for u in rec.get('used_before', [])}
+	mb, ma = block_maps(rec, 'map_before'), block_maps(rec, 'map_after')
+	za = zones(rec, 'oracle_after')
+	if not before or not mb or not ma:
+		return None
+	total = 0
+	for key, classes in ma.items():
+		used, was, z = before.get(key), mb.get(key), za.get(key[:2])
+		if used is None or was is None or z is None or \
+		   not len(used) == len(was) == len(classes):
+			return None
+		counts = sorted(u for u, b, a in zip(used, was, classes)
+				if u is not None and (b in 'FM' or a == 'F'))
+		k = z['free_blocks']	# as for M_min(k)
+		if k > len(counts):
+			return None
+		total += sum(counts[:k])
+	return total
+
+
+def held_to_blocks(rec):
+	"""The free blocks a correct run can be held to, summed over the zones:
+	min(eligible, by_free), N_max without the oracle's "extra" blocks.  Not
+	a bound: a run may free some of those too (a ratio above 1 is fine).
+	None if the oracle gave no eligible/by_free."""
+	zb = zones(rec, 'oracle_before')
+	if not zb or any('eligible' not in z or 'by_free' not in z for z in zb.values()):
+		return None
+	return sum(min(z['eligible'], z['by_free'], z['n_max']) for z in zb.values())
+
+
 def evacuated_blocks(rec):
 	"""Blocks that held movable pages before the run and are free after:
 	the least a compactor must read to move what it moved is their pfns
@@ -146,6 +197,14 @@ def figures(rec):
 				f['M_min(k)'] = sum(ks)
 				if f['M_min(k)'] and migrated is not None:
 					f['migrated / M_min(k)'] = migrated / f['M_min(k)']
+		shown = m_min_k_shown(rec)
+		if shown is not None:
+			f['M_min(k) shown freeable'] = shown
+			if shown and migrated is not None:
+				f['migrated / M_min(k) shown freeable'] = migrated / shown
+		held = held_to_blocks(rec)
+		if held:
+			f['free blocks / min(eligible, by_free)'] = after.get('free_blocks', 0) / held
 	if migrated is not None:
 		f['pages migrated'] = migrated
 		wasted = wasted_pages(rec)
@@ -204,6 +263,10 @@ def violations(rec):
 	if 'migrated / M_min(k)' in f and f['pages migrated'] + own < f['M_min(k)']:
 		bad.append(f'migrated / M_min(k) = {fmt(f["migrated / M_min(k)"], True)} < 1 '
 			   f'(by more than the oracle\'s own {own} pages): M_min(k) is not a lower bound')
+	if 'M_min(k) shown freeable' in f and f['pages migrated'] + own < f['M_min(k) shown freeable']:
+		bad.append(f'pages migrated {f["pages migrated"]} < M_min(k) shown freeable '
+			   f'{f["M_min(k) shown freeable"]} (by more than the oracle\'s own {own} pages): '
+			   'it is not a lower bound')
 	if f.get('wasted share', 0) > 1:
 		bad.append(f'wasted share = {fmt(f["wasted share"], True)} > 1')
 	return bad

@@ -184,6 +184,51 @@ class ReportBoundsTest(unittest.TestCase):
 		self.assertEqual(p.returncode, 0, p.stdout)
 
 
+def extra_run(kernel, migrated):
+	"""Six blocks, movable pages before: b0 free, b1 10, b2 20, b3 5 and
+	a pipe page (X; the oracle's "extra", never freeable), b4 40, b5 8 and
+	a page in flight (X, extra, freed by the run).  The oracle's used_hist
+	takes in both extras: M_min(4) = 0 + 5 + 8 + 10 = 23.  The run frees
+	b0, b1, b2, b5 (38 pages into b4).  Shown freeable: F/M before or free
+	after = b0, b1, b2, b4, b5: M_min(4) = 0 + 8 + 10 + 20 = 38.  Eligible
+	4 (b0, b1, b2, b4), by_free 5, N_max 6."""
+	r = run(kernel, 1, 3)
+	for key, free in (('oracle_before', 1), ('oracle_after', 4)):
+		for z in r[key]:
+			z.update(free_blocks=free, n_max=6, m_min=83, eligible=4, by_free=5, extra=2,
+				 used_hist=[[0, 1], [5, 1], [8, 1], [10, 1], [20, 1], [40, 1]])
+	r['used_before'][0]['used'] = [0, 10, 20, 5, 40, 8]
+	r['used_after'][0]['used'] = [0, 0, 0, 5, 78, 0]
+	r['map_before'] = ['0 DMA32 4096 FMMXMX']
+	r['map_after'] = ['0 DMA32 4096 FFFXMF']
+	r['vmstat_after']['pgmigrate_success'] = 5 + migrated
+	return r
+
+
+class ReportShownFreeableTest(unittest.TestCase):
+	def test_m_min_k_over_blocks_shown_freeable(self):
+		p, rows, _ = report([extra_run('stock', 38), extra_run('ours', 38)])
+		self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+		self.assertEqual(rows[('holes', 'M_min(k)')][0], '23 ±? (n=1)')
+		self.assertEqual(rows[('holes', 'migrated / M_min(k)')][0], '1.652 ±? (n=1)')
+		self.assertEqual(rows[('holes', 'M_min(k) shown freeable')][0], '38 ±? (n=1)')
+		self.assertEqual(rows[('holes', 'migrated / M_min(k) shown freeable')][0],
+				 '1.000 ±? (n=1)')
+		# 4 free blocks of the 4 eligible (by_free 5): 1; of N_max 6: 0.6667
+		self.assertEqual(rows[('holes', 'free blocks / min(eligible, by_free)')][0],
+				 '1.000 ±? (n=1)')
+		self.assertEqual(rows[('holes', 'free blocks / N_max')][0], '0.6667 ±? (n=1)')
+
+	def test_fewer_moves_than_shown_fails(self):
+		# 30 pages cannot free b1, b2 and b5 (38): above the oracle's 23,
+		# below the shown 38
+		p, _, _ = report([extra_run('stock', 38), extra_run('ours', 30)])
+		self.assertEqual(p.returncode, 1)
+		self.assertIn('report: FAIL: holes ours run 1: pages migrated 30 < M_min(k) shown '
+			      'freeable 38', p.stdout)
+		self.assertNotIn('migrated / M_min(k) =', p.stdout)
+
+
 class ReportLateTest(unittest.TestCase):
 	def test_unmovable_blocks_before_and_late(self):
 		# before: 0 U + 1 X block, 1 unmovable page; late: 3 U + 2 X
