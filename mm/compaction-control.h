@@ -162,13 +162,32 @@ struct compact_stats {
  * @nr_sources:  (r) bits set.
  * @end_pfn:     (r) one past the last block chosen: the migrate scanner's
  *               end.
+ * @window_budget: (r) 0 for a census of the whole zone at once; else the
+ *               run takes it a window at a time and gives each window
+ *               this budget (cpol_goal_window_budget()).
+ * @census_first: (r) windowed: where the census began
+ *               (plan_census_start()); it reads up to the zone's end, then
+ *               from the zone's start up to here.
+ * @census_next: (r) windowed: the first pfn the next window reads.
+ * @census_stop: (r) windowed: where the census stops reading: the zone's
+ *               end, then @census_first once it wrapped round.
+ * @window:      (r) windowed: the census of the current window, its blocks
+ *               already chosen marked CPOL_USED_NEVER; NULL otherwise.
+ * @window_first: (r) windowed: the zone's block index of @window[0].
+ * @window_nr:   (r) windowed: entries of @window; 0 before the first
+ *               window and once the zone is read through.
  *
  * A planned run (manual, proactive, kcompactd) first counts the used and
  * free pages of every pageblock of the zone, then chooses the blocks to
  * empty with cpol_plan_sources().  Its migrate scanner visits only those,
  * and its free scanner every other block but CMA ones, top to bottom, so
  * the scanners never meet: the run ends when the last chosen block is
- * passed.
+ * passed.  A kcompactd run, which wants one page of an order, reads the
+ * zone a window of PLAN_WINDOW_BLOCKS at a time instead, from where the
+ * direct compactors' migrate scanner is round to there again, and empties
+ * each window's blocks one at a time, cheapest first, while the page is
+ * still missing (plan_advance()).  @sources covers the whole zone either
+ * way, so blocks emptied for an earlier window are never filled again.
  */
 struct compact_plan {
 	unsigned long *sources;
@@ -176,6 +195,13 @@ struct compact_plan {
 	unsigned int nr_blocks;
 	unsigned int nr_sources;
 	unsigned long end_pfn;
+	unsigned long window_budget;
+	unsigned long census_first;
+	unsigned long census_next;
+	unsigned long census_stop;
+	struct cpol_census_entry *window;
+	unsigned int window_first;
+	unsigned int window_nr;
 };
 
 /**

@@ -444,6 +444,35 @@ bool cpol_plan_may_fill(enum cpol_block_kind kind)
 	return kind == CPOL_BLOCK_MOVABLE;
 }
 
+/**
+ * cpol_goal_window_budget() - the budget of one census window of a goal run.
+ * @order:       the order the run works for; -1 for a whole-zone run.
+ * @block_order: pageblock_order.
+ *
+ * kcompactd works for one free page of an order (what kswapd found
+ * missing), not for as many free blocks as the zone can give.  A census
+ * of the whole zone, a read of every pfn, for one block is most of its
+ * work (on the bench's thp workload, 1.04 M of the 1.25 M pfns scanned).
+ * So such a run reads the zone a window at a time and empties the
+ * cheapest block of each window until the page is there: one free
+ * pageblock holds a page of any order up to @block_order, and choosing the
+ * cheapest block of a window costs the budget about a pageblock (its used
+ * plus its free pages, see cpol_plan_sources()).  Above @block_order the
+ * page needs aligned neighbouring blocks, which windows do not find: such
+ * a run takes the census of the whole zone.
+ *
+ * Example: order 9 or order 3 with 512-page blocks: 512 (one block per
+ * window); order 10: 0 (whole zone).
+ *
+ * Return: the window's budget in pages, or 0 for a whole-zone census.
+ */
+unsigned long cpol_goal_window_budget(int order, unsigned int block_order)
+{
+	if (order < 0 || order > (int)block_order)
+		return 0;
+	return 1UL << block_order;
+}
+
 /* ===================================================================== */
 /* Throttling and proactive compaction                                   */
 /* ===================================================================== */

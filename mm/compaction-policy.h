@@ -177,6 +177,7 @@ unsigned int cpol_plan_sources(const struct cpol_census_entry *blocks,
 			       unsigned int nr, unsigned long budget,
 			       unsigned long *sources);
 bool cpol_plan_may_fill(enum cpol_block_kind kind);
+unsigned long cpol_goal_window_budget(int order, unsigned int block_order);
 
 /* ===================================================================== */
 /* Throttling and proactive compaction                                   */

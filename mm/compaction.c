@@ -1325,6 +1325,17 @@ static unsigned long plan_next_source(const struct compact_plan *plan,
 }
 
 /*
+ * Does the census pass by blocks with the skip hint, and set it on the
+ * blocks it finds cannot become free?  A goal run's windowed census does,
+ * unless the run ignores or may not set hints.
+ */
+static bool plan_uses_hints(const struct compact_control *cc)
+{
+	return cc->plan.window_budget && run_sets_hints(cc) &&
+	       !run_rules(cc).ignore_skip;
+}
+
+/*
  * Would the migrate scanner move @page?  Read without locks, like the
  * scanner's first look; a large folio counts its pages in *@step.
  */
@@ -1375,6 +1386,14 @@ static struct cpol_census_entry census_block(struct compact_control *cc,
 	kind = block_kind(get_pageblock_migratetype(page));
 	if (kind != CPOL_BLOCK_MOVABLE && kind != CPOL_BLOCK_CMA)
 		return e;
+	/*
+	 * A goal run reads block by block as the migrate scanner would, and
+	 * passes by the blocks a scanner found nothing to take in (the skip
+	 * hint), as unplanned runs do; it sets the hint on the blocks that
+	 * cannot become free below.  A whole-zone census reads every block.
+	 */
+	if (plan_uses_hints(cc) && get_pageblock_skip(page))
+		return e;
 	cc->stats.census_scanned += pageblock_nr_pages;
 	for (pfn = start; pfn < end; pfn += step) {
 		page = pfn_to_page(pfn);
@@ -1396,12 +1415,156 @@ static struct cpol_census_entry census_block(struct compact_control *cc,
 	e.free = cpol_plan_may_fill(kind) ? free : 0;
 	if (!never)
 		e.used = used;
+	else if (plan_uses_hints(cc))
+		set_pageblock_skip(pfn_to_page(start));
 	return e;
 }
 
 /*
- * Take the census of the zone and choose the blocks to empty.  On any
- * failure (memory for the census, a fatal signal) the run goes on
+ * Census @nr pageblocks from @start into @census.  Return: the free pages
+ * they hold for targets, or -EINTR on a fatal signal.
+ */
+static long plan_census(struct compact_control *cc,
+			struct cpol_census_entry *census, unsigned long start,
+			unsigned int nr)
+{
+	unsigned long free = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++, start += pageblock_nr_pages) {
+		census[i] = census_block(cc, start);
+		free += census[i].free;
+		if (i % COMPACT_SWEEP_CHECK_EVERY == 0) {
+			cond_resched();
+			if (fatal_signal_pending(current))
+				return -EINTR;
+		}
+	}
+	return free;
+}
+
+/*
+ * Chosen blocks: @nr bits of @chosen, from the zone's block @first on.
+ * Return: the first pfn of the lowest block chosen.
+ */
+static unsigned long plan_take(struct compact_plan *plan,
+			       const unsigned long *chosen, unsigned int first,
+			       unsigned int nr, unsigned long zone_end)
+{
+	unsigned int i, low = UINT_MAX, last = first;
+
+	for_each_set_bit(i, chosen, nr) {
+		__set_bit(first + i, plan->sources);
+		plan->nr_sources++;
+		low = min(low, first + i);
+		last = first + i;
+	}
+	plan->end_pfn = min(zone_end, plan->base_pfn +
+			    ((unsigned long)(last + 1) << pageblock_order));
+	return plan->base_pfn + ((unsigned long)low << pageblock_order);
+}
+
+/*
+ * Pageblocks a goal run reads at a time: 64 MiB with 2 MiB blocks, a 32nd
+ * of what a census of a 2 GiB zone reads, and enough blocks to choose a
+ * cheap one where blocks differ.  Blocks of other kinds (unmovable,
+ * reclaimable) are not read (census_block()) and cost a window little.
+ */
+#define PLAN_WINDOW_BLOCKS	32
+
+/*
+ * Where a windowed census begins: at the higher of the zone's cached
+ * migrate scanner positions (asynchronous, synchronous).  The blocks below
+ * it were looked at by direct compactors, which emptied them and often saw
+ * them filled again (with the huge pages they were emptied for: on the
+ * bench's thp workload the first 9 windows of the zone, 140 k pfns read
+ * for nothing); the census reads them last, after wrapping round to the
+ * zone's start.
+ */
+static void plan_census_start(struct compact_control *cc)
+{
+	struct compact_plan *plan = &cc->plan;
+	struct zone *zone = cc->req.zone;
+	struct cpol_span span = zone_span(zone);
+	unsigned long from;
+
+	from = max(zone->compact_cached_migrate_pfn[0],
+		   zone->compact_cached_migrate_pfn[1]);
+	from = cpol_restart_pfn(&span, from, span.start);
+	plan->census_first = max(plan->base_pfn, pageblock_start_pfn(from));
+	plan->census_next = plan->census_first;
+	plan->census_stop = zone_end_pfn(zone);
+}
+
+/*
+ * A windowed plan: choose the cheapest block left in the current window
+ * within the window budget; when none is left, census the next window (a
+ * window with nothing to empty is passed over).  A block chosen is marked
+ * as one that cannot become free, so the next call takes the one after,
+ * which may lie below it: the migrate scanner goes to *@pfn.
+ * Return: true if it chose a block (its first pfn in *@pfn), false once
+ * the zone is read through.
+ */
+static bool plan_next_block(struct compact_control *cc, unsigned long *pfn)
+{
+	DECLARE_BITMAP(chosen, PLAN_WINDOW_BLOCKS);
+	struct compact_plan *plan = &cc->plan;
+	unsigned long zone_end = zone_end_pfn(cc->req.zone), start, scanned;
+	unsigned int i, nr;
+
+	for (;;) {
+		bitmap_zero(chosen, PLAN_WINDOW_BLOCKS);
+		if (plan->window_nr &&
+		    cpol_plan_sources(plan->window, plan->window_nr,
+				      plan->window_budget, chosen)) {
+			*pfn = plan_take(plan, chosen, plan->window_first,
+					 plan->window_nr, zone_end);
+			for_each_set_bit(i, chosen, plan->window_nr)
+				plan->window[i].used = CPOL_USED_NEVER;
+			return true;
+		}
+		plan->window_nr = 0;
+		if (plan->census_next >= plan->census_stop) {
+			/* From the zone's start up to where the census began. */
+			if (plan->census_stop != zone_end ||
+			    plan->census_first <= plan->base_pfn)
+				return false;
+			plan->census_next = plan->base_pfn;
+			plan->census_stop = plan->census_first;
+		}
+		start = plan->census_next;
+		plan->window_first = plan_index(plan, start);
+		nr = min_t(unsigned long, PLAN_WINDOW_BLOCKS,
+			   DIV_ROUND_UP(plan->census_stop - start,
+					pageblock_nr_pages));
+		plan->census_next = min(plan->census_stop, start +
+					((unsigned long)nr << pageblock_order));
+		scanned = cc->stats.census_scanned;
+		if (plan_census(cc, plan->window, start, nr) < 0) {
+			plan->census_first = plan->base_pfn;
+			plan->census_next = zone_end;
+			plan->census_stop = zone_end;
+			return false;
+		}
+		plan->window_nr = nr;
+		scanned = cc->stats.census_scanned - scanned;
+		trace_mm_compaction_isolate_migratepages(start, plan->census_next,
+							 scanned, 0);
+	}
+}
+
+static void plan_drop(struct compact_control *cc)
+{
+	bitmap_free(cc->plan.sources);
+	cc->plan.sources = NULL;
+	kfree(cc->plan.window);
+	cc->plan.window = NULL;
+}
+
+/*
+ * Take the census of the zone and choose the blocks to empty: the whole
+ * zone at once, or, for a goal run, its first window (plan_next_block()).
+ * On any failure (memory for the census, a fatal signal) the run goes on
  * without a plan.
  */
 static void plan_make(struct compact_control *cc)
@@ -1409,16 +1572,18 @@ static void plan_make(struct compact_control *cc)
 	struct compact_plan *plan = &cc->plan;
 	struct zone *zone = cc->req.zone;
 	gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
-	struct cpol_census_entry *census;
-	unsigned long pfn, free = 0, budget, last;
-	unsigned int i, nr;
+	struct cpol_census_entry *census = NULL;
+	unsigned long budget, pfn;
+	unsigned int nr;
+	long free;
 
 	plan->base_pfn = pageblock_start_pfn(zone->zone_start_pfn);
 	nr = DIV_ROUND_UP(zone_end_pfn(zone) - plan->base_pfn,
 			  pageblock_nr_pages);
-	census = kvmalloc_array(nr, sizeof(*census), gfp);
+	plan->nr_blocks = nr;
+	plan->end_pfn = zone->zone_start_pfn;
 	plan->sources = bitmap_zalloc(nr, gfp);
-	if (!census || !plan->sources)
+	if (!plan->sources)
 		goto fail;
 	/*
 	 * A free page on a CPU's free list is neither free nor used to the
@@ -1428,41 +1593,46 @@ static void plan_make(struct compact_control *cc)
 	 * lists of the CPUs it ran on.
 	 */
 	drain_all_pages(zone);
-	for (i = 0, pfn = plan->base_pfn; i < nr; i++, pfn += pageblock_nr_pages) {
-		census[i] = census_block(cc, pfn);
-		free += census[i].free;
-		if (i % COMPACT_SWEEP_CHECK_EVERY == 0) {
-			cond_resched();
-			if (fatal_signal_pending(current))
-				goto fail;
-		}
+	if (cc->req.reason == COMPACT_REASON_KCOMPACTD)
+		plan->window_budget = cpol_goal_window_budget(cc->req.order,
+							      pageblock_order);
+	if (plan->window_budget) {
+		plan->window = kmalloc_array(PLAN_WINDOW_BLOCKS,
+					     sizeof(*plan->window), gfp);
+		if (!plan->window)
+			goto fail;
+		plan_census_start(cc);
+		plan_next_block(cc, &pfn);
+		return;
 	}
+	census = kvmalloc_array(nr, sizeof(*census), gfp);
+	if (!census)
+		goto fail;
+	free = plan_census(cc, census, plan->base_pfn, nr);
+	if (free < 0)
+		goto fail;
+	plan->census_first = plan->base_pfn;
+	plan->census_next = zone_end_pfn(zone);
+	plan->census_stop = plan->census_next;
 	/*
 	 * The census is the migrate side's first look at the zone: ftrace
 	 * sees it as one isolate_migratepages over the zone that takes
 	 * nothing, the counters as migrate-scanned pfns (run_wind_up()).
 	 */
-	trace_mm_compaction_isolate_migratepages(plan->base_pfn, pfn,
+	trace_mm_compaction_isolate_migratepages(plan->base_pfn,
+						 plan->census_next,
 						 cc->stats.census_scanned, 0);
 	budget = free > PLAN_RESERVE ? free - PLAN_RESERVE : 0;
 	plan->nr_sources = cpol_plan_sources(census, nr, budget, plan->sources);
-	plan->nr_blocks = nr;
-	last = find_last_bit(plan->sources, nr);
-	plan->end_pfn = last < nr ?
-		min(zone_end_pfn(zone), plan->base_pfn + ((last + 1) << pageblock_order)) :
-		zone->zone_start_pfn;
+	if (plan->nr_sources)
+		plan->end_pfn = min(zone_end_pfn(zone), plan->base_pfn +
+				    ((find_last_bit(plan->sources, nr) + 1) <<
+				     pageblock_order));
 	kvfree(census);
 	return;
 fail:
 	kvfree(census);
-	bitmap_free(plan->sources);
-	plan->sources = NULL;
-}
-
-static void plan_drop(struct compact_control *cc)
-{
-	bitmap_free(cc->plan.sources);
-	cc->plan.sources = NULL;
+	plan_drop(cc);
 }
 
 /*
@@ -1941,6 +2111,25 @@ static enum compact_result judge_goal(struct compact_control *cc)
 				       COMPACT_NO_SUITABLE_PAGE;
 }
 
+/*
+ * A windowed plan whose chosen blocks are done, with the page its run
+ * wants still missing, takes the next window.  Called between rounds, with
+ * no batch waiting to move.
+ */
+static void plan_advance(struct compact_control *cc)
+{
+	unsigned long pfn;
+
+	if (!run_is_planned(cc) || !cc->plan.window_budget ||
+	    cc->nr_migratepages || cc->cur.free_done || cc->stats.contended ||
+	    cc->cur.migrate_pfn < cc->plan.end_pfn)
+		return;
+	if (judge_goal(cc) == COMPACT_SUCCESS)
+		return;
+	if (plan_next_block(cc, &pfn))
+		cc->cur.migrate_pfn = pfn;
+}
+
 /* The verdict before the trace: may be COMPACT_NO_SUITABLE_PAGE. */
 static enum compact_result judge_progress(struct compact_control *cc)
 {
@@ -1948,6 +2137,13 @@ static enum compact_result judge_progress(struct compact_control *cc)
 	enum compact_result res;
 
 	if (run_scanners_done(cc, &span)) {
+		/*
+		 * A planned run's last block may be the one that reached the
+		 * goal: a success, not a zone worked through in vain (kcompactd
+		 * backs the zone off after COMPACT_COMPLETE).
+		 */
+		if (run_is_planned(cc) && judge_goal(cc) == COMPACT_SUCCESS)
+			return COMPACT_SUCCESS;
 		/*
 		 * A planned run used no cached position and leaves them to the
 		 * direct compactors (a kcompactd run resetting them between two
@@ -1986,6 +2182,7 @@ static enum compact_result run_finished(struct compact_control *cc,
 
 	if (capc && READ_ONCE(capc->page))
 		return COMPACT_SUCCESS;
+	plan_advance(cc);
 	res = judge_progress(cc);
 	trace_mm_compaction_finished(cc->req.zone, cc->req.order, res);
 	return res == COMPACT_NO_SUITABLE_PAGE ? COMPACT_CONTINUE : res;

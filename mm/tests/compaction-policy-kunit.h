@@ -305,6 +305,29 @@ static void plan_fills_only_movable_blocks(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, cpol_plan_may_fill(CPOL_BLOCK_ISOLATED));
 }
 
+/*
+ * A goal run's window: one block, the cheapest that can become free, for
+ * any order up to a pageblock; none above (whole-zone census).
+ */
+static void goal_window_takes_the_cheapest_block(struct kunit *test)
+{
+	static const struct cpol_census_entry b[] = {
+		{ 300, 212 }, { CPOL_USED_NEVER, 0 }, { 40, 472 }, { 12, 490 },
+		{ 12, 500 }, { 200, 312 },
+	};
+	unsigned long budget = cpol_goal_window_budget(9, 9);
+	DECLARE_BITMAP(src, 8) = { 0 };
+
+	KUNIT_EXPECT_EQ(test, budget, 512UL);
+	KUNIT_EXPECT_EQ(test, cpol_goal_window_budget(3, 9), 512UL);
+	KUNIT_EXPECT_EQ(test, cpol_goal_window_budget(0, 9), 512UL);
+	KUNIT_EXPECT_EQ(test, cpol_goal_window_budget(10, 9), 0UL);
+	KUNIT_EXPECT_EQ(test, cpol_goal_window_budget(-1, 9), 0UL);
+	/* block 3 (12 used, lower pfn than block 4's tie), nothing else */
+	KUNIT_EXPECT_EQ(test, cpol_plan_sources(b, ARRAY_SIZE(b), budget, src), 1U);
+	KUNIT_EXPECT_EQ(test, src[0], 1UL << 3);
+}
+
 /* The worked example of cpol_plan_sources()'s comment. */
 static void plan_cheapest_blocks_first(struct kunit *test)
 {
@@ -462,6 +485,7 @@ static struct kunit_case compaction_policy_cases[] = {
 	KUNIT_CASE(cma_serves_only_cma_allocations),
 	KUNIT_CASE(plan_fills_only_movable_blocks),
 	KUNIT_CASE(plan_cheapest_blocks_first),
+	KUNIT_CASE(goal_window_takes_the_cheapest_block),
 	KUNIT_CASE(plan_never_blocks_stay),
 	KUNIT_CASE(plan_ties_and_partial_counts),
 	KUNIT_CASE(plan_is_optimal),
