@@ -33,6 +33,8 @@ WORKLOADS = {
 	'thp': [('thp', '2G')],
 	'scale': [('scale-1G', '1G'), ('scale-2G', '2G'), ('scale-4G', '4G'), ('scale-8G', '8G')],
 	'proactive': [('proactive', '2G')],
+	'proactive50': [('proactive50', '2G')],
+	'fastpath': [('fastpath', '2G')],
 }
 GUEST_WORKLOAD = {'scale': 'holes'}
 SEED = 1
@@ -43,7 +45,7 @@ def parse(log):
 	rec = {'oracle_before': [], 'oracle_after': [], 'oracle_late': [],
 	       'map_before': [], 'map_after': [], 'map_late': [],
 	       'used_before': [], 'used_after': [], 'used_late': [], 'workload_info': [],
-	       'faults': [], 'scores': [], 'status': None, 'parse_errors': []}
+	       'faults': [], 'scores': [], 'fastpath': [], 'status': None, 'parse_errors': []}
 	with open(log, encoding='utf-8', errors='replace') as f:
 		for line in f:
 			line = line.rstrip('\r\n')
@@ -77,6 +79,10 @@ def parse_line(rec, tag, rest):
 	elif tag == 'score':
 		t, score, ticks = rest.split()
 		rec['scores'].append((float(t), int(score), int(ticks)))
+	elif tag == 'fastpath':
+		f4, u4, f2, u2, huge = (int(v) for v in rest.split())
+		rec['fastpath'].append({'fault4k': f4, 'unmap4k': u4, 'fault2m': f2,
+					'unmap2m': u2, 'huge': huge})
 	elif tag == 'workload':
 		rec['workload_line'] = rest
 	elif tag == 'status' and not (rec['status'] or '').startswith('fail'):

@@ -240,6 +240,16 @@ def figures(rec):
 		f['fault p99 us'] = pct(lat, 99)
 		for c in ('compact_stall', 'compact_success', 'compact_fail'):
 			f[c] = delta(rec, c)
+	if rec.get('fastpath'):
+		# the median round of the run: the first rounds warm up
+		fp = rec['fastpath']
+		f['4K fault ns'] = pct([r['fault4k'] for r in fp], 50)
+		f['4K unmap ns/page'] = pct([r['unmap4k'] for r in fp], 50)
+		f['2M fault us'] = pct([r['fault2m'] for r in fp], 50) / 1000
+		f['2M unmap us'] = pct([r['unmap2m'] for r in fp], 50) / 1000
+		f['2M faults huge'] = sum(r['huge'] for r in fp)
+		for c in ('compact_stall', 'pgmigrate_success'):
+			f[c] = delta(rec, c)
 	if rec.get('scores'):
 		f['score start'] = rec['scores'][0][1]
 		f['score end'] = rec['scores'][-1][1]

@@ -5,6 +5,7 @@
  *
  * usage: workload KIND PERCENT READYFILE [SEED]
  *        workload plan SEED PFN...
+ *        workload fastpath MIB ROUNDS
  *
  *   holes     map PERCENT of MemFree as private anonymous memory, write a
  *             per-page pattern into every page, then in every 2 MiB region
@@ -52,6 +53,20 @@
  *             2 MiB at a time and print, per fault, its latency and whether
  *             a huge page backs it.  THP enabled=always and defrag=always
  *             are the caller's to set.
+ *
+ *   fastpath  no layout and no compaction: the allocator's fast paths as a
+ *             task meets them, for a side-by-side check that ours costs
+ *             them nothing.  ROUNDS times: map MIB MiB without THP, write
+ *             one byte into each 4 KiB page (a fault: an order-0 page off
+ *             the per-CPU lists, zeroed, mapped), unmap it (the pages back
+ *             to the lists); then the same MIB in 2 MiB faults of a
+ *             MADV_HUGEPAGE region (an order-9 page from the buddy lists;
+ *             the caller sets THP enabled=madvise, defrag=never, so none
+ *             of them compacts), unmapped again.  One line a round:
+ *               FASTPATH <fault4k> <unmap4k> <fault2m> <unmap2m> <huge>
+ *             nanoseconds per 4 KiB fault, per 4 KiB page unmapped, per
+ *             2 MiB fault, per 2 MiB unmapped, and how many of the 2 MiB
+ *             faults got a huge page.
  *
  * After building the layout the program writes "ready" to READYFILE (a
  * file it creates, or a FIFO the caller made) and waits for SIGUSR1: the
@@ -666,6 +681,52 @@ static int print_plan(int argc, char **argv)
 	return 0;
 }
 
+/* ===================================================================== */
+/* fastpath: the allocator's fast paths, no compaction                   */
+/* ===================================================================== */
+
+static int fastpath(unsigned long mib, unsigned long rounds)
+{
+	unsigned long len = mib << 20, r, off, huge;
+	uint64_t t0, fault4k, unmap4k, fault2m, unmap2m;
+	char *mem;
+
+	if (!mib || !rounds)
+		return 2;
+	for (r = 0; r < rounds; r++) {
+		mem = map_anon(len, 0);
+		t0 = now_ns();
+		for (off = 0; off < len; off += PAGE)
+			mem[off] = 1;
+		fault4k = now_ns() - t0;
+		t0 = now_ns();
+		if (munmap(mem, len))
+			die("munmap");
+		unmap4k = now_ns() - t0;
+
+		mem = map_anon(len, 1);
+		huge = 0;
+		t0 = now_ns();
+		for (off = 0; off < len; off += REGION)
+			mem[off] = 1;
+		fault2m = now_ns() - t0;
+		for (off = 0; off < len; off += REGION)
+			huge += is_huge(mem + off);
+		t0 = now_ns();
+		if (munmap(mem, len))
+			die("munmap");
+		unmap2m = now_ns() - t0;
+		/* map_anon()'s unaligned head and tail stay mapped, untouched */
+		printf("FASTPATH %llu %llu %llu %llu %lu\n",
+		       (unsigned long long)(fault4k / (len / PAGE)),
+		       (unsigned long long)(unmap4k / (len / PAGE)),
+		       (unsigned long long)(fault2m / (len / REGION)),
+		       (unsigned long long)(unmap2m / (len / REGION)), huge);
+		fflush(stdout);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct mu_layout mul = { 0 };
@@ -677,9 +738,13 @@ int main(int argc, char **argv)
 
 	if (argc >= 3 && !strcmp(argv[1], "plan"))
 		return print_plan(argc, argv);
+	if (argc == 4 && !strcmp(argv[1], "fastpath"))
+		return fastpath(strtoul(argv[2], NULL, 10),
+				strtoul(argv[3], NULL, 10));
 	if (argc < 4 || (pct = strtoul(argv[2], NULL, 10)) == 0 || pct > 95) {
 		fprintf(stderr, "usage: workload holes|gradient|quarter|mixed|mixed-unmovable|thp PERCENT(1-95) READYFILE [SEED]\n"
-				"       workload plan SEED PFN...\n");
+				"       workload plan SEED PFN...\n"
+				"       workload fastpath MIB ROUNDS\n");
 		return 2;
 	}
 	kind = argv[1];

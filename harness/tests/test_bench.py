@@ -77,6 +77,24 @@ class BenchParseTest(unittest.TestCase):
 		self.assertEqual(r['scores'], [])
 
 
+class BenchFastpathTest(unittest.TestCase):
+	def test_fastpath_rounds(self):
+		r = parse(LOG + 'BENCH fastpath 2100 400 250000 6000 32\n'
+			  'BENCH fastpath 1900 380 240000 5800 31\n')
+		self.assertEqual(r['fastpath'], [
+			{'fault4k': 2100, 'unmap4k': 400, 'fault2m': 250000, 'unmap2m': 6000, 'huge': 32},
+			{'fault4k': 1900, 'unmap4k': 380, 'fault2m': 240000, 'unmap2m': 5800, 'huge': 31}])
+		self.assertEqual(r['parse_errors'], [])
+
+	def test_short_fastpath_line_fails_the_run(self):
+		r = parse(LOG + 'BENCH fastpath 2100 400 250000 6000\n')
+		self.assertEqual(r['fastpath'], [])
+		self.assertTrue(r['parse_errors'][0].startswith('bad BENCH fastpath line'), r)
+
+	def test_fastpath_is_a_workload(self):
+		self.assertEqual(bench.WORKLOADS['fastpath'], [('fastpath', '2G')])
+
+
 class BenchRunsFileTest(unittest.TestCase):
 	def setUp(self):
 		self.dir = tempfile.mkdtemp()

@@ -229,6 +229,22 @@ class ReportShownFreeableTest(unittest.TestCase):
 		self.assertNotIn('migrated / M_min(k) =', p.stdout)
 
 
+class ReportFastpathTest(unittest.TestCase):
+	def test_median_round_of_each_run(self):
+		runs = []
+		for kernel, base in (('stock', 1000), ('ours', 1100)):
+			r = run(kernel, 1, 3, label='fastpath')
+			r['fastpath'] = [{'fault4k': base + d, 'unmap4k': 300, 'fault2m': 200000 + d,
+					  'unmap2m': 5000, 'huge': 32} for d in (900, 0, 20)]
+			runs.append(r)
+		p, rows, _ = report(runs)
+		self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+		# median of 1900, 1000, 1020: 1020 (the warm-up round is left out)
+		self.assertEqual(rows[('fastpath', '4K fault ns')], ['1020 ±? (n=1)', '1120 ±? (n=1)', '1.098'])
+		self.assertEqual(rows[('fastpath', '2M fault us')][0], '200 ±? (n=1)')
+		self.assertEqual(rows[('fastpath', '2M faults huge')][0], '96 ±? (n=1)')
+
+
 class ReportLateTest(unittest.TestCase):
 	def test_unmovable_blocks_before_and_late(self):
 		# before: 0 U + 1 X block, 1 unmovable page; late: 3 U + 2 X

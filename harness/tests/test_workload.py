@@ -71,6 +71,24 @@ class WorkloadTest(unittest.TestCase):
 				   capture_output=True, text=True, check=True)
 		return [int(v) for v in p.stdout.split()]
 
+	def test_fastpath_prints_a_line_a_round(self):
+		# 8 MiB, 3 rounds: 5 numbers a line; 4 KiB faults cost something,
+		# 2 MiB faults (huge or not on this host) cost more than one 4 KiB
+		p = subprocess.run([self.workload, 'fastpath', '8', '3'],
+				   capture_output=True, text=True, check=True, timeout=60)
+		lines = p.stdout.splitlines()
+		self.assertEqual(len(lines), 3, p.stdout)
+		for line in lines:
+			tag, *vals = line.split()
+			self.assertEqual(tag, 'FASTPATH')
+			f4, u4, f2, u2, huge = map(int, vals)
+			self.assertGreater(f4, 0)
+			self.assertGreater(f2, f4)
+			self.assertLessEqual(huge, 4)
+		bad = subprocess.run([self.workload, 'fastpath', '0', '3'],
+				     capture_output=True, text=True, check=False)
+		self.assertEqual(bad.returncode, 2)
+
 	def test_plan_spreads_every_share_once_per_period(self):
 		# each aligned period of 512 pageblocks gets each share from 8 to
 		# 504 pages once (8 + j * 496 / 511, j = 0..511), shuffled
