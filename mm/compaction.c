@@ -1611,16 +1611,13 @@ static void plan_make(struct compact_control *cc)
 	free = plan_census(cc, census, plan->base_pfn, nr);
 	if (free < 0)
 		goto fail;
-	plan->census_first = plan->base_pfn;
-	plan->census_next = zone_end_pfn(zone);
-	plan->census_stop = plan->census_next;
 	/*
 	 * The census is the migrate side's first look at the zone: ftrace
 	 * sees it as one isolate_migratepages over the zone that takes
 	 * nothing, the counters as migrate-scanned pfns (run_wind_up()).
 	 */
 	trace_mm_compaction_isolate_migratepages(plan->base_pfn,
-						 plan->census_next,
+						 zone_end_pfn(zone),
 						 cc->stats.census_scanned, 0);
 	budget = free > PLAN_RESERVE ? free - PLAN_RESERVE : 0;
 	plan->nr_sources = cpol_plan_sources(census, nr, budget, plan->sources);
@@ -2113,8 +2110,9 @@ static enum compact_result judge_goal(struct compact_control *cc)
 
 /*
  * A windowed plan whose chosen blocks are done, with the page its run
- * wants still missing, takes the next window.  Called between rounds, with
- * no batch waiting to move.
+ * wants still missing, takes the next block (of this window or the next
+ * one).  Called by compact_zone() at the end of a round, after the batch
+ * moved.
  */
 static void plan_advance(struct compact_control *cc)
 {
@@ -2182,7 +2180,6 @@ static enum compact_result run_finished(struct compact_control *cc,
 
 	if (capc && READ_ONCE(capc->page))
 		return COMPACT_SUCCESS;
-	plan_advance(cc);
 	res = judge_progress(cc);
 	trace_mm_compaction_finished(cc->req.zone, cc->req.order, res);
 	return res == COMPACT_NO_SUITABLE_PAGE ? COMPACT_CONTINUE : res;
@@ -2438,6 +2435,7 @@ static enum compact_result compact_zone(struct compact_control *cc,
 			break;
 		}
 		run_flush_freed(cc, &migrated_at_flush);
+		plan_advance(cc);
 		if (err == -EAGAIN && run_is_async(cc)) {
 			res = COMPACT_CONTENDED;
 			break;
