@@ -64,10 +64,7 @@ def wasted_pages(rec):
 	approximated per block by its movable pages before less after (see
 	README): None without the per-block counts."""
 	before = {(u['node'], u['zone'], u['start_pfn']): u['used'] for u in rec.get('used_before', [])}
-	maps = {}
-	for line in rec.get('map_after', []):
-		node, zone, start, classes = line.split()
-		maps[(int(node), zone, int(start))] = classes
+	maps = block_maps(rec, 'map_after')
 	after = rec.get('used_after', [])
 	if not before or not after:
 		return None
@@ -140,10 +137,7 @@ def evacuated_blocks(rec):
 	(the layout's floor of pfns scanned).  None without the per-block
 	counts."""
 	before = {(u['node'], u['zone'], u['start_pfn']): u['used'] for u in rec.get('used_before', [])}
-	maps = {}
-	for line in rec.get('map_after', []):
-		node, zone, start, classes = line.split()
-		maps[(int(node), zone, int(start))] = classes
+	maps = block_maps(rec, 'map_after')
 	if not before or not maps:
 		return None
 	n = 0

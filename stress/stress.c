@@ -2312,16 +2312,15 @@ int main(int argc, char **argv)
 		 */
 		bool others = only_some || (stalls >= MIN_STALLS && wakes >= MIN_DAEMON_WAKES &&
 					    dscan > 0);
+		const char *excused = only_some ? ", not with -w" : "";
 
 		tap(migrated >= want && others && stats[W_COMPACT].ops[0] &&
 		    stats[W_COMPACT].ops[1],
 		    "compaction: pgmigrate_success +%ld (>= %ld), compact_stall +%ld (>= %d%s), "
 		    "compact_daemon_wake +%ld (>= %d%s), compact_daemon_migrate_scanned +%ld "
 		    "(> 0%s), %" PRIu64 " compact_memory and %" PRIu64 " nodeN/compact writes",
-		    migrated, want, stalls, MIN_STALLS, only_some ? ", not with -w" : "",
-		    wakes, MIN_DAEMON_WAKES, only_some ? ", not with -w" : "", dscan,
-		    only_some ? ", not with -w" : "", stats[W_COMPACT].ops[0],
-		    stats[W_COMPACT].ops[1]);
+		    migrated, want, stalls, MIN_STALLS, excused, wakes, MIN_DAEMON_WAKES,
+		    excused, dscan, excused, stats[W_COMPACT].ops[0], stats[W_COMPACT].ops[1]);
 	}
 	tap(nr_nodes < 2 || stats[W_MIGRATE].ops[1] > 0,
 	    "numa: %d nodes, %" PRIu64 " pages moved by move_pages, %" PRIu64 " migrate_pages calls",

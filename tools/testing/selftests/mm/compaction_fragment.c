@@ -284,21 +284,27 @@ static bool parse_hist(const char *line, long *hist)
 	return *p == ']';
 }
 
+/* The sum of the @k smallest counts of @hist; -1 if it holds fewer. */
+static long smallest_sum(const long *hist, long k)
+{
+	long sum = 0, take;
+	int u;
+
+	for (u = 0; u <= (int)PAGES_PER_BLOCK && k > 0; u++) {
+		take = hist[u] < k ? hist[u] : k;
+		sum += take * u;
+		k -= take;
+	}
+	return k > 0 ? -1 : sum;
+}
+
 /*
  * M_min(k): the k smallest used counts of a zone's candidate blocks, the
  * fewest moves that leave k blocks free; -1 if it has fewer than k.
  */
 static long m_min_k(const struct limit *l, long k)
 {
-	long moves = 0, take;
-	int used;
-
-	for (used = 0; used <= (int)PAGES_PER_BLOCK && k > 0; used++) {
-		take = l->hist[used] < k ? l->hist[used] : k;
-		moves += take * used;
-		k -= take;
-	}
-	return k > 0 ? -1 : moves;
+	return smallest_sum(l->hist, k);
 }
 
 /* Run the oracle and read its lines.  0, or -1 with the reason printed. */
@@ -535,20 +541,6 @@ struct block_moves {
 	long filled;	/* pages that came into blocks */
 	long least;	/* M_min(k) over the blocks shown freeable (below) */
 };
-
-/* The sum of the @k smallest counts of @hist; -1 if it holds fewer. */
-static long smallest_sum(const long *hist, long k)
-{
-	long sum = 0, take;
-	int u;
-
-	for (u = 0; u <= (int)PAGES_PER_BLOCK && k > 0; u++) {
-		take = hist[u] < k ? hist[u] : k;
-		sum += take * u;
-		k -= take;
-	}
-	return k > 0 ? -1 : sum;
-}
 
 /*
  * One zone, from its fields before (@ub used counts, @mb classes) and
