@@ -113,6 +113,11 @@ struct compact_request {
  * @free_done:   (r) planned runs: the free scanner has walked the zone.
  * @free_lists_off: (r) a search of the buddy free lists for targets found
  *               nothing: the run walks pageblocks only.
+ * @cost_cap:    (r) the most used pages a block the migrate scanner empties
+ *               may hold, by a sample (cpol_direct_cost_cap()); 0: no cap.
+ * @dear_pfn:    (r) the first pfn of the first block passed by for the
+ *               cap, if @dear_passed.
+ * @dear_passed: (r) blocks passed by for the cap.
  *
  * Invariant while a run goes on: the free scanner's pageblock lies
  * strictly above the migrate scanner's (see cpol_scanners_met()).
@@ -124,6 +129,9 @@ struct compact_cursor {
 	unsigned long batch_pfn;
 	bool free_done;
 	bool free_lists_off;
+	unsigned long cost_cap;
+	unsigned long dear_pfn;
+	unsigned int dear_passed;
 };
 
 /**

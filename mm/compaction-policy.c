@@ -474,6 +474,67 @@ unsigned long cpol_goal_window_budget(int order, unsigned int block_order)
 }
 
 /* ===================================================================== */
+/* Direct compaction: which pageblocks are worth emptying                */
+/* ===================================================================== */
+
+/**
+ * cpol_direct_cost_cap() - the dearest pageblock a first direct try empties.
+ * @used:        pages of the zone that are not free.
+ * @busy_blocks: pageblocks of the zone that are not wholly free.
+ * @block_pages: pages in a pageblock.
+ *
+ * A direct compactor after a huge page empties the blocks its migrate
+ * scanner meets until one is free, and what it moves is what the faulting
+ * task waits for.  A block the zone's old page cache or a burst of small
+ * allocations filled costs it up to a whole block of moves where the next
+ * block might cost an eighth of that.  So its first, asynchronous, try
+ * passes by blocks dearer than the mean busy block by more than an eighth
+ * of a block (more than a 40-page sample's error, see
+ * cpol_sampled_used()).  The mean counts blocks full of huge pages too, so
+ * it lies above what a typical block the scanner would empty costs: blocks
+ * that cost about the same are all taken.  When most of the zone is in
+ * use, the cap is a whole block and nothing is passed by.  The later
+ * tries, which must find the page where there is one, take every block.
+ *
+ * Example, 512-page blocks: 67,000 used pages in 1,000 busy blocks (a mean
+ * of 67): 131; 160,000 in 1,000: 224; 480,000 in 1,000: 512 (nothing
+ * passed by); 2,000 in 1,000: 66.
+ *
+ * Return: the most used pages of a block worth emptying, at most
+ * @block_pages.
+ */
+unsigned long cpol_direct_cost_cap(unsigned long used,
+				   unsigned long busy_blocks,
+				   unsigned int block_pages)
+{
+	unsigned long cap;
+
+	if (!busy_blocks)
+		return block_pages;
+	cap = used / busy_blocks + block_pages / 8;
+	return min_t(unsigned long, cap, block_pages);
+}
+
+/**
+ * cpol_sampled_used() - a pageblock's used pages, from a sample.
+ * @hits:        sampled pages that were in use.
+ * @samples:     pages sampled, spread evenly over the block.
+ * @block_pages: pages in a pageblock.
+ *
+ * Example: 5 of 40 samples in use in a 512-page block: 64.
+ *
+ * Return: the estimate, rounded up; 0 with no samples.
+ */
+unsigned long cpol_sampled_used(unsigned int hits, unsigned int samples,
+				unsigned int block_pages)
+{
+	if (!samples)
+		return 0;
+	return DIV_ROUND_UP((unsigned long)min(hits, samples) * block_pages,
+			    samples);
+}
+
+/* ===================================================================== */
 /* Throttling and proactive compaction                                   */
 /* ===================================================================== */
 

@@ -180,6 +180,16 @@ bool cpol_plan_may_fill(enum cpol_block_kind kind);
 unsigned long cpol_goal_window_budget(int order, unsigned int block_order);
 
 /* ===================================================================== */
+/* Direct compaction: which pageblocks are worth emptying                */
+/* ===================================================================== */
+
+unsigned long cpol_direct_cost_cap(unsigned long used,
+				   unsigned long busy_blocks,
+				   unsigned int block_pages);
+unsigned long cpol_sampled_used(unsigned int hits, unsigned int samples,
+				unsigned int block_pages);
+
+/* ===================================================================== */
 /* Throttling and proactive compaction                                   */
 /* ===================================================================== */
 

@@ -2189,6 +2189,94 @@ static enum compact_result run_finished(struct compact_control *cc,
 /* One run over a zone                                                   */
 /* ===================================================================== */
 
+/* Free pageblocks of @zone, counted from its free lists. */
+static unsigned long zone_free_blocks(struct zone *zone)
+{
+	unsigned long nr = 0;
+	unsigned int order;
+
+	for (order = pageblock_order; order < NR_PAGE_ORDERS; order++)
+		/* Without zone->lock: an estimate for the cost cap. */
+		nr += data_race(zone->free_area[order].nr_free) <<
+		      (order - pageblock_order);
+	return nr;
+}
+
+/*
+ * The cost cap of a run (cpol_direct_cost_cap()): only a direct
+ * compactor's first, asynchronous, try for a page of a pageblock or more,
+ * the case where the faulting task waits for every page moved; 0 (no cap)
+ * for every other run.
+ */
+static unsigned long run_cost_cap(struct compact_control *cc)
+{
+	struct zone *zone = cc->req.zone;
+	unsigned long managed, free, blocks, free_blocks;
+
+	if (cc->req.reason != COMPACT_REASON_DIRECT || !run_is_async(cc) ||
+	    cc->req.order < (int)pageblock_order)
+		return 0;
+	managed = zone_managed_pages(zone);
+	free = zone_page_state(zone, NR_FREE_PAGES);
+	blocks = managed >> pageblock_order;
+	free_blocks = zone_free_blocks(zone);
+	return cpol_direct_cost_cap(managed > free ? managed - free : 0,
+				    blocks > free_blocks ? blocks - free_blocks : 0,
+				    pageblock_nr_pages);
+}
+
+/*
+ * One pfn in this many is sampled to price a pageblock: 40 of a 512-page
+ * block, and 13 is prime to the strides layouts of small pages repeat at.
+ */
+#define BLOCK_SAMPLE_STRIDE	13
+
+/*
+ * The used pages of [@start, @end), by a sample: a sampled page is in use
+ * unless it heads a free buddy page or has no reference (the rest of a
+ * free buddy page); a tail page is part of a large folio and in use.  Read
+ * without locks: an estimate.
+ */
+static unsigned long block_sampled_used(struct compact_control *cc,
+					unsigned long start, unsigned long end)
+{
+	unsigned int hits = 0, samples = 0;
+	unsigned long pfn;
+
+	for (pfn = start; pfn < end; pfn += BLOCK_SAMPLE_STRIDE) {
+		struct page *page = pfn_to_page(pfn);
+
+		samples++;
+		if (PageBuddy(page))
+			continue;
+		if (PageTail(page) || page_ref_count(page))
+			hits++;
+	}
+	cc->stats.migrate_scanned += samples;
+	return cpol_sampled_used(hits, samples, end - start);
+}
+
+/*
+ * Is the block at @start dearer than the run's cost cap?  A block that is
+ * one large folio (a huge page) is passed by at no cost to the sample: no
+ * run moves it to make another.  The first block passed by for the cap is
+ * remembered: the run walks again from there, without the cap, if its
+ * scanners meet with the page still missing (run_walk_dear_blocks()).
+ */
+static bool block_too_dear(struct compact_control *cc, unsigned long start,
+			   unsigned long end)
+{
+	struct page *page = pfn_to_page(start);
+
+	if (PageHead(page) && racy_order(page) >= pageblock_order)
+		return true;
+	if (block_sampled_used(cc, start, end) <= cc->cur.cost_cap)
+		return false;
+	if (!cc->cur.dear_passed++)
+		cc->cur.dear_pfn = start;
+	return true;
+}
+
 /* Phase 1: where the scanners start. */
 static void run_place_scanners(struct compact_control *cc)
 {
@@ -2199,6 +2287,8 @@ static void run_place_scanners(struct compact_control *cc)
 
 	cc->cur.free_done = false;
 	cc->cur.free_lists_off = false;
+	cc->cur.cost_cap = run_cost_cap(cc);
+	cc->cur.dear_passed = 0;
 	if (run_is_planned(cc)) {
 		/* Both scanners cover the zone: the plan keeps them apart. */
 		cc->cur.migrate_pfn = plan_next_source(&cc->plan, span.start);
@@ -2243,7 +2333,9 @@ static bool migrate_block_eligible(struct compact_control *cc,
 	if (!page)
 		return false;
 	blk = block_census(page);
-	return cpol_may_evacuate(&blk, &rules);
+	if (!cpol_may_evacuate(&blk, &rules))
+		return false;
+	return !cc->cur.cost_cap || !block_too_dear(cc, start, end);
 }
 
 /**
@@ -2309,6 +2401,25 @@ static int run_isolate(struct compact_control *cc)
 			return 0;
 	}
 	return 0;
+}
+
+/*
+ * Phase 3c: a capped run whose scanners met with the page still missing
+ * walks again, without the cap, from the first block it passed by for it:
+ * no block between the scanners was cheaper, and the page is worth the
+ * moves a dear block costs.
+ */
+static void run_walk_dear_blocks(struct compact_control *cc)
+{
+	struct cpol_span span = zone_span(cc->req.zone);
+
+	if (!cc->cur.cost_cap || !cc->cur.dear_passed || cc->nr_migratepages ||
+	    cc->stats.contended || !run_scanners_done(cc, &span) ||
+	    cpol_scanners_met(&span, cc->cur.dear_pfn, cc->cur.free_pfn) ||
+	    judge_goal(cc) == COMPACT_SUCCESS)
+		return;
+	cc->cur.migrate_pfn = cc->cur.dear_pfn;
+	cc->cur.cost_cap = 0;
 }
 
 /* Phase 3 (each round): move the batch.  Return: false to stop the run. */
@@ -2436,6 +2547,7 @@ static enum compact_result compact_zone(struct compact_control *cc,
 		}
 		run_flush_freed(cc, &migrated_at_flush);
 		plan_advance(cc);
+		run_walk_dear_blocks(cc);
 		if (err == -EAGAIN && run_is_async(cc)) {
 			res = COMPACT_CONTENDED;
 			break;

@@ -328,6 +328,32 @@ static void goal_window_takes_the_cheapest_block(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, src[0], 1UL << 3);
 }
 
+/*
+ * A first direct try passes by blocks dearer than the mean busy block by
+ * more than an eighth of a block, and never caps above a block.
+ */
+static void direct_cap_above_the_mean(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, cpol_direct_cost_cap(67000, 1000, 512), 131UL);
+	KUNIT_EXPECT_EQ(test, cpol_direct_cost_cap(160000, 1000, 512), 224UL);
+	KUNIT_EXPECT_EQ(test, cpol_direct_cost_cap(480000, 1000, 512), 512UL);
+	KUNIT_EXPECT_EQ(test, cpol_direct_cost_cap(2000, 1000, 512), 66UL);
+	KUNIT_EXPECT_EQ(test, cpol_direct_cost_cap(2000, 0, 512), 512UL);
+	/* the mean is over busy blocks: half the zone's blocks free */
+	KUNIT_EXPECT_EQ(test, cpol_direct_cost_cap(100000, 500, 512), 264UL);
+}
+
+/* A sample scales to the block, rounding up. */
+static void direct_sample_scales(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, cpol_sampled_used(5, 40, 512), 64UL);
+	KUNIT_EXPECT_EQ(test, cpol_sampled_used(40, 40, 512), 512UL);
+	KUNIT_EXPECT_EQ(test, cpol_sampled_used(0, 40, 512), 0UL);
+	KUNIT_EXPECT_EQ(test, cpol_sampled_used(1, 3, 512), 171UL);
+	KUNIT_EXPECT_EQ(test, cpol_sampled_used(3, 0, 512), 0UL);
+	KUNIT_EXPECT_EQ(test, cpol_sampled_used(50, 40, 512), 512UL);
+}
+
 /* The worked example of cpol_plan_sources()'s comment. */
 static void plan_cheapest_blocks_first(struct kunit *test)
 {
@@ -486,6 +512,8 @@ static struct kunit_case compaction_policy_cases[] = {
 	KUNIT_CASE(plan_fills_only_movable_blocks),
 	KUNIT_CASE(plan_cheapest_blocks_first),
 	KUNIT_CASE(goal_window_takes_the_cheapest_block),
+	KUNIT_CASE(direct_cap_above_the_mean),
+	KUNIT_CASE(direct_sample_scales),
 	KUNIT_CASE(plan_never_blocks_stay),
 	KUNIT_CASE(plan_ties_and_partial_counts),
 	KUNIT_CASE(plan_is_optimal),
