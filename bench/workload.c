@@ -702,8 +702,8 @@ static int print_plan(int argc, char **argv)
  * 8.8 to 12 ms under TCG, more than one that compacted first (5.4 to
  * 10 ms), and a kernel that left more free blocks looked slower.  So every
  * run first writes all the memory it can take, 2 MiB at a time in 4 KiB
- * pages, down to the zones' high watermarks plus 4 MiB (above the low
- * ones, where kswapd would wake), and gives it back.  A share of MemFree
+ * pages, until MemFree is within 6 MiB of the zones' high watermarks
+ * (above the low ones, where kswapd would wake), and gives it back.  A share of MemFree
  * would not do: the layouts take the pages freed last first, and a kernel
  * with more free blocks left would meet the ones never written (stopping
  * at twice the high watermarks plus 16 MiB left ~18 such blocks: 9 to

@@ -492,8 +492,9 @@ unsigned long cpol_goal_window_budget(int order, unsigned int block_order)
  * of a block (more than a 40-page sample's error, see
  * cpol_sampled_used()).  The mean counts blocks full of huge pages too, so
  * it lies above what a typical block the scanner would empty costs: blocks
- * that cost about the same are all taken.  When most of the zone is in
- * use, the cap is a whole block and nothing is passed by.  The later
+ * that cost about the same are all taken.  When the mean busy block is
+ * 7/8 used or more, the cap is a whole block and nothing is passed by
+ * (the caller then prices no block).  The later
  * tries, which must find the page where there is one, take every block.
  *
  * Example, 512-page blocks: 67,000 used pages in 1,000 busy blocks (a mean

@@ -2205,13 +2205,14 @@ static unsigned long zone_free_blocks(struct zone *zone)
 /*
  * The cost cap of a run (cpol_direct_cost_cap()): only a direct
  * compactor's first, asynchronous, try for a page of a pageblock or more,
- * the case where the faulting task waits for every page moved; 0 (no cap)
- * for every other run.
+ * the case where the faulting task waits for every page moved, and only
+ * when the cap is below a whole block; 0 (no cap, no block priced) for
+ * every other run.
  */
 static unsigned long run_cost_cap(struct compact_control *cc)
 {
 	struct zone *zone = cc->req.zone;
-	unsigned long managed, free, blocks, free_blocks;
+	unsigned long managed, free, blocks, free_blocks, cap;
 
 	if (cc->req.reason != COMPACT_REASON_DIRECT || !run_is_async(cc) ||
 	    cc->req.order < (int)pageblock_order)
@@ -2220,9 +2221,11 @@ static unsigned long run_cost_cap(struct compact_control *cc)
 	free = zone_page_state(zone, NR_FREE_PAGES);
 	blocks = managed >> pageblock_order;
 	free_blocks = zone_free_blocks(zone);
-	return cpol_direct_cost_cap(managed > free ? managed - free : 0,
-				    blocks > free_blocks ? blocks - free_blocks : 0,
-				    pageblock_nr_pages);
+	cap = cpol_direct_cost_cap(managed > free ? managed - free : 0,
+				   blocks > free_blocks ? blocks - free_blocks : 0,
+				   pageblock_nr_pages);
+	/* A cap of a whole block passes nothing by: no block is priced. */
+	return cap < pageblock_nr_pages ? cap : 0;
 }
 
 /*
@@ -2233,9 +2236,10 @@ static unsigned long run_cost_cap(struct compact_control *cc)
 
 /*
  * The used pages of [@start, @end), by a sample: a sampled page is in use
- * unless it heads a free buddy page or has no reference (the rest of a
- * free buddy page); a tail page is part of a large folio and in use.  Read
- * without locks: an estimate.
+ * unless it heads a free buddy page or, not being a tail page, has no
+ * reference (the rest of a free buddy page); a tail page is part of a
+ * large folio and in use.  Read without locks: an estimate.  The sampled
+ * pfns count as scanned, also in a block the scanner then reads whole.
  */
 static unsigned long block_sampled_used(struct compact_control *cc,
 					unsigned long start, unsigned long end)
@@ -2259,7 +2263,8 @@ static unsigned long block_sampled_used(struct compact_control *cc,
 /*
  * Is the block at @start dearer than the run's cost cap?  A block that is
  * one large folio (a huge page) is passed by at no cost to the sample: no
- * run moves it to make another.  The first block passed by for the cap is
+ * run moves it to make another (nor sets its skip hint, which the scan of
+ * an uncapped run would).  The first block passed by for the cap is
  * remembered: the run walks again from there, without the cap, if its
  * scanners meet with the page still missing (run_walk_dear_blocks()).
  */
@@ -2413,13 +2418,22 @@ static void run_walk_dear_blocks(struct compact_control *cc)
 {
 	struct cpol_span span = zone_span(cc->req.zone);
 
-	if (!cc->cur.cost_cap || !cc->cur.dear_passed || cc->nr_migratepages ||
-	    cc->stats.contended || !run_scanners_done(cc, &span) ||
+	if (!cc->cur.cost_cap || !cc->cur.dear_passed || cc->stats.contended ||
+	    !run_scanners_done(cc, &span) ||
 	    cpol_scanners_met(&span, cc->cur.dear_pfn, cc->cur.free_pfn) ||
 	    judge_goal(cc) == COMPACT_SUCCESS)
 		return;
 	cc->cur.migrate_pfn = cc->cur.dear_pfn;
 	cc->cur.cost_cap = 0;
+	/*
+	 * The scanners met: as after any meeting, kswapd is to forget the
+	 * skip hints.  The cached position, which only rises while the run
+	 * goes on, comes back to the walk's start, below the free scanner's,
+	 * so a run that starts while this one walks, or after it stopped
+	 * inside the walk, does not find the scanners already met.
+	 */
+	uncache_migrate_pfn(cc, cc->cur.dear_pfn);
+	cc->req.zone->compact_blockskip_flush = true;
 }
 
 /* Phase 3 (each round): move the batch.  Return: false to stop the run. */
