@@ -115,9 +115,6 @@ struct compact_request {
  *               nothing: the run walks pageblocks only.
  * @cost_cap:    (r) the most used pages a block the migrate scanner empties
  *               may hold, by a sample (cpol_direct_cost_cap()); 0: no cap.
- * @dear_pfn:    (r) the first pfn of the first block passed by for the
- *               cap, if @dear_passed.
- * @dear_passed: (r) blocks passed by for the cap.
  *
  * Invariant while a run goes on: the free scanner's pageblock lies
  * strictly above the migrate scanner's (see cpol_scanners_met()).
@@ -130,8 +127,6 @@ struct compact_cursor {
 	bool free_done;
 	bool free_lists_off;
 	unsigned long cost_cap;
-	unsigned long dear_pfn;
-	unsigned int dear_passed;
 };
 
 /**

@@ -96,16 +96,16 @@
  *      one dear block has lost a kept page (its frame changed), and at least
  *      8 other blocks have.  Those faults empty one block each, every other
  *      one of the region's first ~64 blocks in pfn order (the block after
- *      each one emptied carries the skip hint an earlier compact_memory left
- *      on it while it was free), 1 in 7 of them dear: a compactor that
+ *      each one emptied carries a skip hint; where it comes from is not yet
+ *      known), 1 in 7 of them dear: a compactor that
  *      empties the blocks it meets in pfn order, as upstream 6.12 does,
  *      empties 4 or 5 dear blocks (the mutant direct-no-cost-cap: 8 of 49
  *      twice, and 1 of 49 when DEAR_EVERY was 8 and it emptied the odd
  *      ranks).  Ours prices a block
  *      by a sample before its first, asynchronous, try empties it
- *      (cpol_direct_cost_cap()), and empties dear blocks only once its
- *      scanners met with no cheaper block between them (65 to 95 runs into
- *      this test, 6 runs of the test kernel), which case 9 does not reach;
+ *      (cpol_direct_cost_cap()) and leaves the dear ones to its later,
+ *      uncapped, tries; its passes of the zone end 65 to 95 runs into this
+ *      test (6 runs of the test kernel), later than case 9 looks;
  *  10. the kept pages of the fragmented region still hold their pattern;
  *  11. THP enabled and defrag are back to what they were.
  *
