@@ -49,7 +49,10 @@
  * of exited tasks (KUnit's threads for the previous case), which come
  * back after an RCU grace period, and the workqueue workers the case's
  * lru_add_drain_all() may start.  The guest is otherwise idle during
- * KUnit.  The one allowance is page_owner's (ct_free_slack()).
+ * KUnit: its QEMU has no PS/2 controller (harness/boot.sh), whose mouse
+ * the kernel probed on a worker while the cases ran (once, the mouse's
+ * input device took a page in the middle of a case).  The one allowance
+ * is page_owner's (ct_free_slack()).
  */
 #ifndef _MM_TESTS_COMPACTION_KUNIT_H
 #define _MM_TESTS_COMPACTION_KUNIT_H
