@@ -31,7 +31,8 @@
  *             eighth of MemTotal (for a third of the time left at most),
  *             keeps one page in 8 of every 2 MiB,
  *             holds the layout a few seconds (THP faults then have to
- *             compact directly, kswapd wakes kcompactd), lets go, again
+ *             compact directly, or with defrag=defer wake kswapd, which
+ *             may wake kcompactd), lets go, again
  *   kalloc    high-order kernel allocations that may compact directly:
  *             64 KiB AF_UNIX datagrams, pipes resized to 1 MiB
  *   cma       the whole CMA area (cma= on the command line) allocated and
@@ -50,9 +51,16 @@
  *   - every CMA and offline round succeeded or failed with a retryable
  *     error (ENOMEM, EBUSY, EAGAIN, EINTR) and was retried until it
  *     succeeded; the CMA area and the added memory are given back;
- *   - compaction really happened: pgmigrate_success, compact_stall,
- *     compact_daemon_wake and compact_daemon_migrate_scanned went up by at
- *     least the minimum below, and the manual writes were made;
+ *   - compaction really happened: pgmigrate_success, compact_stall and
+ *     compact_daemon_migrate_scanned (kcompactd compacted, for kswapd or
+ *     proactively) went up by at least the minimum below, and the manual
+ *     writes were made; compact_daemon_wake (kswapd asked kcompactd for an
+ *     order) is printed, not required: kswapd asks only after an
+ *     allocation that may not compact found no free block of its order,
+ *     and under this load compaction keeps free blocks (frag's THP faults
+ *     came out huge 318 of 318 and 536 of 536 in the run where none came,
+ *     4 CPUs, 3 min; 0 to 8 wake-ups in 12 runs).  compaction_events
+ *     (make check) builds that case on purpose and requires the wake-up;
  *   - nr_isolated_anon and nr_isolated_file are back to 0.
  * (/init then checks free memory against what it was before.)
  *
@@ -148,7 +156,6 @@
 /* The minimum the compaction counters must move over a run (see above). */
 #define MIN_MIGRATED_PER_MIN	1000
 #define MIN_STALLS		1
-#define MIN_DAEMON_WAKES	1
 
 /* -C: pages compact_memory may add to the CMA area (others' allocations). */
 #define MAX_PARKED		32
@@ -2310,17 +2317,16 @@ int main(int argc, char **argv)
 		 * compaction and kcompactd are counted but not required: frag
 		 * alone seldom runs out of free blocks there.
 		 */
-		bool others = only_some || (stalls >= MIN_STALLS && wakes >= MIN_DAEMON_WAKES &&
-					    dscan > 0);
+		bool others = only_some || (stalls >= MIN_STALLS && dscan > 0);
 		const char *excused = only_some ? ", not with -w" : "";
 
 		tap(migrated >= want && others && stats[W_COMPACT].ops[0] &&
 		    stats[W_COMPACT].ops[1],
 		    "compaction: pgmigrate_success +%ld (>= %ld), compact_stall +%ld (>= %d%s), "
-		    "compact_daemon_wake +%ld (>= %d%s), compact_daemon_migrate_scanned +%ld "
-		    "(> 0%s), %" PRIu64 " compact_memory and %" PRIu64 " nodeN/compact writes",
-		    migrated, want, stalls, MIN_STALLS, excused, wakes, MIN_DAEMON_WAKES,
-		    excused, dscan, excused, stats[W_COMPACT].ops[0], stats[W_COMPACT].ops[1]);
+		    "compact_daemon_migrate_scanned +%ld (> 0%s), compact_daemon_wake +%ld "
+		    "(not required), %" PRIu64 " compact_memory and %" PRIu64 " nodeN/compact writes",
+		    migrated, want, stalls, MIN_STALLS, excused, dscan, excused, wakes,
+		    stats[W_COMPACT].ops[0], stats[W_COMPACT].ops[1]);
 	}
 	tap(nr_nodes < 2 || stats[W_MIGRATE].ops[1] > 0,
 	    "numa: %d nodes, %" PRIu64 " pages moved by move_pages, %" PRIu64 " migrate_pages calls",
