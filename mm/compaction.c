@@ -2239,7 +2239,9 @@ static unsigned long run_cost_cap(struct compact_control *cc)
  * unless it heads a free buddy page or, not being a tail page, has no
  * reference (the rest of a free buddy page); a tail page is part of a
  * large folio and in use.  Read without locks: an estimate.  The sampled
- * pfns count as scanned, also in a block the scanner then reads whole.
+ * pfns count as scanned, also in a block the scanner then reads whole,
+ * and are traced as a look at the block that took nothing, so that the
+ * trace adds up to compact_migrate_scanned.
  */
 static unsigned long block_sampled_used(struct compact_control *cc,
 					unsigned long start, unsigned long end)
@@ -2257,6 +2259,7 @@ static unsigned long block_sampled_used(struct compact_control *cc,
 			hits++;
 	}
 	cc->stats.migrate_scanned += samples;
+	trace_mm_compaction_isolate_migratepages(start, end, samples, 0);
 	return cpol_sampled_used(hits, samples, end - start);
 }
 
