@@ -497,17 +497,16 @@ static unsigned long high_watermarks(void)
 static unsigned long takeable_bytes(void)
 {
 	unsigned long v, free = 0, high = 0, keep = 0, sum = 0;
-	int zone = 0;
 	char line[512], *p;
 	FILE *f = fopen("/proc/zoneinfo", "r");
 
 	if (!f)
 		die("/proc/zoneinfo");
+	/* each zone is added when the next begins, and at the end */
 	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "Node ", 5)) {
-			if (zone && free > high + keep)
+			if (free > high + keep)
 				sum += free - high - keep;
-			zone = 1;
 			free = high = keep = 0;
 		} else if (sscanf(line, " pages free %lu", &v) == 1) {
 			free = v;
@@ -523,7 +522,7 @@ static unsigned long takeable_bytes(void)
 			}
 		}
 	}
-	if (zone && free > high + keep)
+	if (free > high + keep)
 		sum += free - high - keep;
 	fclose(f);
 	return sum * PAGE;

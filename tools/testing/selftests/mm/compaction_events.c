@@ -679,7 +679,7 @@ static void one_line(struct trace_sum *t, const char *line, enum whose whose)
 	const char *ev, *f, *bracket, *dash, *p;
 	size_t n;
 	int i, pid;
-	bool selected;
+	bool selected, kcd;
 
 	t->lines++;
 	if (line[0] == '#') {
@@ -714,11 +714,9 @@ static void one_line(struct trace_sum *t, const char *line, enum whose whose)
 	n = dash - p < (long)sizeof(comm) - 1 ? (size_t)(dash - p) : sizeof(comm) - 1;
 	memcpy(comm, p, n);
 	comm[n] = '\0';
-	if (whose == MINE)
-		selected = pid == getpid();
-	else
-		selected = !strncmp(comm, "kcompactd", 9);
-	one_event(t, i, pid, selected, !strncmp(comm, "kcompactd", 9), f + 1);
+	kcd = !strncmp(comm, "kcompactd", 9);
+	selected = whose == MINE ? pid == getpid() : kcd;
+	one_event(t, i, pid, selected, kcd, f + 1);
 }
 
 /* Stop recording and read the whole trace. */
