@@ -308,8 +308,9 @@ bool cpol_may_evacuate(const struct cpol_block *blk,
  * is the result, not raw material: splitting it would undo the run.  Moved
  * pages are movable, so they go to movable or CMA blocks, where they do not
  * mix types, unless the run is told to take any target (the last priority
- * of direct compaction).  The skip hint is not looked at: it records the
- * migrate scanner's findings.
+ * of direct compaction).  The skip hint is not looked at here: it records
+ * the migrate scanner's findings, and a direct run's free scanner heeds it
+ * on its own (free_scanner_uses_hints() in compaction.c).
  *
  * This is the place to change where moved pages are put.
  *

@@ -1747,6 +1747,25 @@ static enum free_step free_scanner_take(struct compact_control *cc,
 }
 
 /*
+ * Does the free scanner of this run pass pageblocks whose skip hint is set,
+ * and set it on those it walks through without finding a free page?  Only
+ * an unplanned run (direct compaction) that honours hints.  A failing
+ * asynchronous THP fault ends with its scanners met, and the next fault's
+ * run starts again at the zone's ends: without the hint, every fault's
+ * free scanner walked the same full blocks at the zone's top again (18 to
+ * 28 blocks, 8,700 to 14,300 pfns a run, in compaction_thp), as upstream's
+ * does not.  The hint then also turns the migrate scanner of such runs
+ * away from those blocks, as upstream's: a block without a free page is a
+ * dear one to empty.  kswapd clears the hints when it goes to sleep after a
+ * direct compaction completed (compact_blockskip_flush).
+ */
+static bool free_scanner_uses_hints(struct compact_control *cc)
+{
+	return !run_is_planned(cc) && run_sets_hints(cc) &&
+	       !run_rules(cc).ignore_skip;
+}
+
+/*
  * Work on the free scanner's current pageblock, resuming where the last
  * call stopped, if the block choice allows it.
  */
@@ -1772,11 +1791,18 @@ static enum free_step free_scanner_work_block(struct compact_control *cc,
 		if (run_is_planned(cc) &&
 		    !plan_may_fill(cc, cc->cur.free_pfn, blk.kind))
 			return FREE_BLOCK_DONE;
+		if (blk.skip && free_scanner_uses_hints(cc))
+			return FREE_BLOCK_DONE;
 	}
 	step = free_scanner_take(cc, end, order);
 	trace_mm_compaction_isolate_freepages(from, cc->cur.free_next,
 					      cc->stats.free_scanned - scanned,
 					      cc->nr_freepages - had);
+	/* Walked whole without a free page: the next runs pass it by. */
+	if (step == FREE_BLOCK_DONE && from == cc->cur.free_pfn &&
+	    cc->cur.free_next >= end && cc->nr_freepages == had &&
+	    free_scanner_uses_hints(cc))
+		set_pageblock_skip(page);
 	return step;
 }
 
@@ -1821,6 +1847,66 @@ static bool free_list_page_usable(struct compact_control *cc, unsigned long pfn,
 }
 
 /**
+ * struct free_list_pick - what one free_lists_search() has done so far
+ * @floor:  the lowest pfn an unplanned run may take a target at.
+ * @looked: free list entries looked at from each end, at most
+ *          FREE_LIST_LOOK_MAX / 2 from either.
+ * @taken:  pages taken.
+ * @low:    the lowest pfn taken, ULONG_MAX if none.
+ * @high:   one past the highest pfn taken, 0 if none.
+ *
+ * On the stack of free_lists_search(), under zone->lock.
+ */
+struct free_list_pick {
+	unsigned long floor;
+	unsigned long looked[2];
+	unsigned long taken, low, high;
+};
+
+/* How free_list_take_end() ended. */
+enum free_list_end {
+	FREE_LIST_STOPPED,	/* enough taken, or this end's budget spent */
+	FREE_LIST_WHOLE,	/* every entry of the list looked at */
+	FREE_LIST_REFUSED,	/* the zone's watermark refused a page */
+};
+
+/*
+ * Take usable pages of order @o from one end of @list, until the run has
+ * enough for @order or that end's share of the budget is spent.
+ */
+static enum free_list_end
+free_list_take_end(struct compact_control *cc, struct list_head *list,
+		   unsigned int o, unsigned int order, bool from_tail,
+		   struct free_list_pick *pick)
+{
+	unsigned long *looked = &pick->looked[from_tail];
+	struct page *page, *next;
+
+	page = from_tail ? list_last_entry(list, struct page, buddy_list) :
+			   list_first_entry(list, struct page, buddy_list);
+	for (; &page->buddy_list != list; page = next) {
+		unsigned long pfn = page_to_pfn(page);
+
+		next = from_tail ? list_prev_entry(page, buddy_list) :
+				   list_next_entry(page, buddy_list);
+		if (*looked >= FREE_LIST_LOOK_MAX / 2 ||
+		    free_lists_enough(cc, order))
+			return FREE_LIST_STOPPED;
+		++*looked;
+		if (!free_list_page_usable(cc, pfn, pick->floor))
+			continue;
+		if (!__isolate_free_page(page, o))
+			return FREE_LIST_REFUSED;
+		list_add_tail(&page->lru, &cc->freepages[o]);
+		cc->nr_freepages += 1U << o;
+		pick->taken += 1UL << o;
+		pick->low = min(pick->low, pfn);
+		pick->high = max(pick->high, pfn + (1UL << o));
+	}
+	return FREE_LIST_WHOLE;
+}
+
+/**
  * free_lists_search() - take targets straight from the zone's free lists.
  * @cc:    the run.
  * @order: the order of the folio that needs a target now.
@@ -1837,6 +1923,16 @@ static bool free_list_page_usable(struct compact_control *cc, unsigned long pfn,
  * moves its free scanner down to the lowest block it took from: a direct
  * compactor's free scanner often starts at the zone's top block, where a
  * search of that block alone finds little.
+ *
+ * Each list is read from both ends, half the budget each.  The tail holds
+ * the pages freed longest ago; the head those freed last, among them the
+ * pages migration has just freed from the blocks being emptied, none of
+ * them a target.  But memory freed in one sweep (a process exiting, a
+ * range unmapped) leaves its lowest holes at the tail and its highest at
+ * the head, and an unplanned run may use only those above its floor: a
+ * search of the tail alone found nothing in THP faults on such holes, and
+ * the free scanner then walked down from the zone's top over every block
+ * the faults before had filled with huge pages.
  * Looks at FREE_LIST_LOOK_MAX entries at most; a search that finds nothing
  * is not tried again in the run.
  *
@@ -1848,8 +1944,11 @@ static void free_lists_search(struct compact_control *cc, unsigned int order)
 	struct zone *zone = cc->req.zone;
 	unsigned int top = min_t(unsigned int, run_rules(cc).keep_order,
 				 pageblock_order - 1);
-	unsigned long flags, looked = 0, taken = 0;
-	unsigned long low = ULONG_MAX, high = 0, floor = free_list_floor(cc);
+	struct free_list_pick pick = {
+		.floor = free_list_floor(cc),
+		.low = ULONG_MAX,
+	};
+	unsigned long flags, looked;
 	unsigned int o;
 
 	if (run_is_async(cc)) {
@@ -1860,47 +1959,31 @@ static void free_lists_search(struct compact_control *cc, unsigned int order)
 	}
 	for (o = order; o < top && !free_lists_enough(cc, order); o++) {
 		struct list_head *list = &zone->free_area[o].free_list[MIGRATE_MOVABLE];
-		struct page *page, *next;
+		enum free_list_end end;
 
-		/*
-		 * From the tail: the head holds what was freed last, in a run
-		 * mostly the pages migration just freed from the blocks being
-		 * emptied, none of them a target.
-		 */
-		list_for_each_entry_safe_reverse(page, next, list, buddy_list) {
-			unsigned long pfn = page_to_pfn(page);
-
-			if (++looked > FREE_LIST_LOOK_MAX)
-				goto out;
-			if (!free_list_page_usable(cc, pfn, floor))
-				continue;
-			if (!__isolate_free_page(page, o))
-				goto out;	/* the watermark says no */
-			list_add_tail(&page->lru, &cc->freepages[o]);
-			cc->nr_freepages += 1U << o;
-			taken += 1UL << o;
-			low = min(low, pfn);
-			high = max(high, pfn + (1UL << o));
-			if (free_lists_enough(cc, order))
-				goto out;
-		}
+		end = free_list_take_end(cc, list, o, order, true, &pick);
+		/* A list shorter than the tail's share was read whole. */
+		if (end == FREE_LIST_STOPPED)
+			end = free_list_take_end(cc, list, o, order, false,
+						 &pick);
+		if (end == FREE_LIST_REFUSED)
+			break;
 	}
-out:
 	spin_unlock_irqrestore(&zone->lock, flags);
-	looked = min_t(unsigned long, looked, FREE_LIST_LOOK_MAX);
+	looked = pick.looked[0] + pick.looked[1];
 	cc->stats.list_scanned += looked;
-	if (!taken)
+	if (!pick.taken)
 		cc->cur.free_lists_off = true;
 	else
-		count_compact_isolated(taken);
+		count_compact_isolated(pick.taken);
 	/* Below the free scanner: it goes on from there, the meeting point too. */
-	if (taken && !run_is_planned(cc) && low < cc->cur.free_pfn) {
-		cc->cur.free_pfn = pageblock_start_pfn(low);
+	if (pick.taken && !run_is_planned(cc) && pick.low < cc->cur.free_pfn) {
+		cc->cur.free_pfn = pageblock_start_pfn(pick.low);
 		cc->cur.free_next = cc->cur.free_pfn;
 		cache_free_pfn(cc, cc->cur.free_pfn);
 	}
-	trace_mm_compaction_fast_isolate_freepages(taken ? low : 0, high,
-						   looked, taken);
+	trace_mm_compaction_fast_isolate_freepages(pick.taken ? pick.low : 0,
+						   pick.high, looked, pick.taken);
 }
 
 /*

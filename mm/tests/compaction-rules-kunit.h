@@ -346,12 +346,159 @@ static void compaction_rules_free_lists_search_stays_above(struct kunit *test)
 	__free_page(head);
 }
 
+/*
+ * A direct compactor's free scanner passes a pageblock it has walked
+ * through without finding a free page: it sets the block's skip hint and
+ * heeds it in the runs after, as long as they honour hints.  Our block F
+ * is allocated whole (split, every page kept):
+ *
+ *   block F   [KKKK KKKK ... KKKK]   K = kept
+ *
+ * A direct run's free scanner walks it (512 pfns, nothing taken); the next
+ * direct run's passes it without reading a pfn; a manual run, which
+ * ignores hints, walks it again.  Without the hint every failing THP fault
+ * walked the same full blocks at the top of the zone.
+ */
+static void compaction_rules_free_scanner_marks_full(struct kunit *test)
+{
+	static const unsigned long want[] = { 1, 0, 1 };	/* blocks walked */
+	struct page *head;
+	unsigned long b, i;
+	int pass;
+
+	head = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | __GFP_NORETRY,
+			   pageblock_order);
+	if (!head)
+		kunit_skip(test, "no free pageblock");
+	split_page(head, pageblock_order);
+	b = page_to_pfn(head);
+	clear_pageblock_skip(head);
+
+	for (pass = 0; pass < 3; pass++) {
+		struct compact_control cc = { };
+		struct cpol_span span;
+
+		cc.req = whole_zone_request(page_zone(head), pass < 2 ?
+					    COMPACT_REASON_DIRECT : COMPACT_REASON_MANUAL);
+		if (pass < 2) {
+			/* a THP fault's run: hints heeded and set */
+			cc.req.order = pageblock_order;
+			cc.req.mode = MIGRATE_SYNC_LIGHT;
+			cc.req.flags = 0;
+		} else {
+			cc.req.flags |= COMPACT_F_NO_SET_SKIP;
+		}
+		span = zone_span(cc.req.zone);
+		INIT_LIST_HEAD(&cc.migratepages);
+		free_lists_init(&cc);
+		cc.cur.migrate_pfn = span.start;
+		cc.cur.free_pfn = b;
+		cc.cur.free_next = b;
+		cc.cur.free_lists_off = true;
+		cc.nr_migratepages = 1;
+
+		free_scanner_work_block(&cc, &span, 0);
+		KUNIT_EXPECT_EQ_MSG(test, cc.stats.free_scanned, want[pass] * pageblock_nr_pages,
+				    "pass %d: pfns of full block 0x%lx read", pass, b);
+		KUNIT_EXPECT_EQ(test, cc.nr_freepages, 0U);
+		KUNIT_EXPECT_TRUE_MSG(test, get_pageblock_skip(head),
+				      "pass %d: no skip hint on full block 0x%lx", pass, b);
+		cc.nr_migratepages = 0;
+		free_lists_release(&cc);
+	}
+	clear_pageblock_skip(head);
+	for (i = 0; i < pageblock_nr_pages; i++)
+		__free_page(head + i);
+}
+
+/* Free every odd page of the split pageblock at @head. */
+static void ct_free_odd(struct page *head)
+{
+	unsigned long i;
+
+	for (i = 1; i < pageblock_nr_pages; i += 2)
+		__free_page(head + i);
+	drain_all_pages(page_zone(head));
+}
+
+/* Free every even page of the split pageblock at @head. */
+static void ct_free_even(struct page *head)
+{
+	unsigned long i;
+
+	for (i = 0; i < pageblock_nr_pages; i += 2)
+		__free_page(head + i);
+}
+
+/*
+ * The free-list search reads each list from both ends.  Memory freed in
+ * one sweep leaves its lowest holes near the tail and its highest near the
+ * head; an unplanned run may take only those above its floor.  Two split
+ * pageblocks L below H, their odd pages freed (order-0 holes that cannot
+ * merge), L's first:
+ *
+ *   order-0 list:  head -> [H's 256 holes][L's 256 holes][older ...] <- tail
+ *
+ * With the floor at H, only H's holes may be taken, and a search that
+ * reads from the tail alone spends its whole budget on older entries and
+ * L's holes: it takes nothing, and the free scanner walks instead.
+ */
+static void compaction_rules_free_lists_search_reads_head(struct kunit *test)
+{
+	gfp_t gfp = GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | __GFP_NORETRY;
+	struct compact_control cc = { };
+	struct page *low, *high;
+	unsigned long floor;
+
+	low = alloc_pages(gfp, pageblock_order);
+	high = alloc_pages(gfp, pageblock_order);
+	if (!low || !high || page_zone(low) != page_zone(high)) {
+		if (low)
+			__free_pages(low, pageblock_order);
+		if (high)
+			__free_pages(high, pageblock_order);
+		kunit_skip(test, "no two free pageblocks of one zone");
+	}
+	if (page_to_pfn(low) > page_to_pfn(high))
+		swap(low, high);
+	split_page(low, pageblock_order);
+	split_page(high, pageblock_order);
+	ct_free_odd(low);
+	ct_free_odd(high);
+	floor = page_to_pfn(high);
+
+	cc.req = whole_zone_request(page_zone(high), COMPACT_REASON_MANUAL);
+	cc.req.flags |= COMPACT_F_NO_SET_SKIP;
+	INIT_LIST_HEAD(&cc.migratepages);
+	free_lists_init(&cc);
+	/* the migrate scanner right below H: the floor is H's first pfn */
+	cc.cur.migrate_pfn = floor - pageblock_nr_pages;
+	cc.cur.free_pfn = floor;
+	cc.cur.free_next = floor;
+	cc.nr_migratepages = COMPACT_BATCH;
+
+	free_lists_search(&cc, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, ct_holds_page_in(&cc, floor, floor + pageblock_nr_pages),
+			      "no hole of block 0x%lx taken (%u pages taken, %lu entries looked at)",
+			      floor, cc.nr_freepages, cc.stats.list_scanned);
+	KUNIT_EXPECT_TRUE(test, ct_holds_only_above(&cc, floor));
+	KUNIT_EXPECT_LE(test, cc.stats.list_scanned, FREE_LIST_LOOK_MAX);
+	KUNIT_EXPECT_FALSE(test, cc.cur.free_lists_off);
+
+	cc.nr_migratepages = 0;
+	free_lists_release(&cc);
+	ct_free_even(low);
+	ct_free_even(high);
+}
+
 static struct kunit_case compaction_rules_cases[] = {
 	KUNIT_CASE(compaction_rules_nonblocking_isolation),
 	KUNIT_CASE(compaction_rules_sweep_stops),
 	KUNIT_CASE(compaction_rules_failed_block_revisited),
 	KUNIT_CASE(compaction_rules_free_scanner_resumes),
 	KUNIT_CASE(compaction_rules_free_lists_search_stays_above),
+	KUNIT_CASE(compaction_rules_free_lists_search_reads_head),
+	KUNIT_CASE(compaction_rules_free_scanner_marks_full),
 	{}
 };
 
