@@ -120,9 +120,6 @@
  * Build with -DBREAK_FLIP_BYTE to have the anon worker flip a byte of one of
  * its pages behind the checker's back, once: the data check must fail.
  */
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -146,6 +143,10 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+
+#ifndef MADV_POPULATE_WRITE		/* Linux 5.14; older libc headers */
+#define MADV_POPULATE_WRITE 23
+#endif
 
 #define PAGE		4096UL
 #define WORDS		(PAGE / sizeof(uint64_t))
@@ -1167,6 +1168,7 @@ static void run_frag(void)
 	size_t max = free_kb_start / 2048 + 1, n, c, i, nthp;
 	struct region r;
 	char **thp = calloc(max, sizeof(*thp));
+	bool split;
 	int k;
 
 	if (region_init(&r, CHUNK, -1, me, 0, "frag")) {
@@ -1189,6 +1191,7 @@ static void run_frag(void)
 	 */
 	if (setpriority(PRIO_PROCESS, 0, -10))
 		fail("setpriority: %s", strerror(errno));
+	split = !access(SPLIT_THP, W_OK);
 	arm_faults();
 	while (time_left()) {
 		/*
@@ -1198,7 +1201,6 @@ static void run_frag(void)
 		 * and with them went the phase's only sure direct compaction.
 		 */
 		time_t left = deadline - time(NULL), fill_end;
-		bool split = !access(SPLIT_THP, W_OK);
 
 		fill_end = time(NULL) + (left / 3 > 10 ? left / 3 : 10);
 		for (n = 0; n < max && time_left() && time(NULL) < fill_end; n++) {
@@ -2307,8 +2309,9 @@ static void watch_workers(const pid_t *pids)
 			    stats[k].done)
 				continue;
 			snprintf(path, sizeof(path), "/proc/%d/stat", pids[k]);
-			if (!read_str(path, buf, sizeof(buf)) && strrchr(buf, ')'))
-				state = strrchr(buf, ')')[2];
+			line = read_str(path, buf, sizeof(buf)) ? NULL : strrchr(buf, ')');
+			if (line && line[1])
+				state = line[2];
 			printf("# %s: no round yet after %ld s, state %c\n", worker_name[k],
 			       (long)(seconds - (deadline - time(NULL))), state);
 			snprintf(path, sizeof(path), "/proc/%d/stack", pids[k]);

@@ -208,6 +208,23 @@ static void compaction_rules_failed_block_revisited(struct kunit *test)
 }
 
 /*
+ * Place @cc's scanners by hand, its request already set: the migrate
+ * scanner at @migrate_pfn, the free scanner at the start of block
+ * @free_pfn, no free page held; with @lists_off, the free-list search is
+ * not tried (the walk is what a case looks at).
+ */
+static void ct_place_scanners(struct compact_control *cc, unsigned long migrate_pfn,
+			      unsigned long free_pfn, bool lists_off)
+{
+	INIT_LIST_HEAD(&cc->migratepages);
+	free_lists_init(cc);
+	cc->cur.migrate_pfn = migrate_pfn;
+	cc->cur.free_pfn = free_pfn;
+	cc->cur.free_next = free_pfn;
+	cc->cur.free_lists_off = lists_off;
+}
+
+/*
  * The free scanner resumes inside a pageblock where it stopped: a refill
  * that needs more pages goes on from cursor.free_next and never looks at a
  * pfn twice.  The block is one of our own, all free but its first page:
@@ -240,13 +257,8 @@ static void compaction_rules_free_scanner_resumes(struct kunit *test)
 	cc.req = whole_zone_request(page_zone(head), COMPACT_REASON_MANUAL);
 	cc.req.flags |= COMPACT_F_NO_SET_SKIP;
 	span = zone_span(cc.req.zone);
-	INIT_LIST_HEAD(&cc.migratepages);
-	free_lists_init(&cc);
-	cc.cur.migrate_pfn = span.start;
-	cc.cur.free_pfn = b;
-	cc.cur.free_next = b;
 	/* the walk, not the search of the free lists that comes first */
-	cc.cur.free_lists_off = true;
+	ct_place_scanners(&cc, span.start, b, true);
 
 	cc.nr_migratepages = 1;
 	free_scanner_refill(&cc, 0);
@@ -323,13 +335,8 @@ static void compaction_rules_free_lists_search_stays_above(struct kunit *test)
 		cc.req = whole_zone_request(page_zone(head), COMPACT_REASON_MANUAL);
 		cc.req.flags |= COMPACT_F_NO_SET_SKIP;
 		memset(&cc.stats, 0, sizeof(cc.stats));
-		INIT_LIST_HEAD(&cc.migratepages);
-		free_lists_init(&cc);
 		/* the migrate scanner just below: the search's floor is @floor */
-		cc.cur.migrate_pfn = floor - pageblock_nr_pages;
-		cc.cur.free_pfn = floor;
-		cc.cur.free_next = floor;
-		cc.cur.free_lists_off = false;
+		ct_place_scanners(&cc, floor - pageblock_nr_pages, floor, false);
 		cc.nr_migratepages = 2 * COMPACT_BATCH;
 
 		free_lists_search(&cc, 0);
@@ -389,12 +396,7 @@ static void compaction_rules_free_scanner_marks_full(struct kunit *test)
 			cc.req.flags |= COMPACT_F_NO_SET_SKIP;
 		}
 		span = zone_span(cc.req.zone);
-		INIT_LIST_HEAD(&cc.migratepages);
-		free_lists_init(&cc);
-		cc.cur.migrate_pfn = span.start;
-		cc.cur.free_pfn = b;
-		cc.cur.free_next = b;
-		cc.cur.free_lists_off = true;
+		ct_place_scanners(&cc, span.start, b, true);
 		cc.nr_migratepages = 1;
 
 		free_scanner_work_block(&cc, &span, 0);
@@ -469,12 +471,8 @@ static void compaction_rules_free_lists_search_reads_head(struct kunit *test)
 
 	cc.req = whole_zone_request(page_zone(high), COMPACT_REASON_MANUAL);
 	cc.req.flags |= COMPACT_F_NO_SET_SKIP;
-	INIT_LIST_HEAD(&cc.migratepages);
-	free_lists_init(&cc);
 	/* the migrate scanner right below H: the floor is H's first pfn */
-	cc.cur.migrate_pfn = floor - pageblock_nr_pages;
-	cc.cur.free_pfn = floor;
-	cc.cur.free_next = floor;
+	ct_place_scanners(&cc, floor - pageblock_nr_pages, floor, false);
 	cc.nr_migratepages = COMPACT_BATCH;
 
 	free_lists_search(&cc, 0);
