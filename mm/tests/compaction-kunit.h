@@ -434,6 +434,19 @@ static void ct_target_block(struct ct_layout *l, struct page *head)
 		__free_page(head + i);
 }
 
+/*
+ * The node the live tests build on: this CPU's, or, when this CPU's node
+ * has no memory (a node of CPUs only: QEMU's -numa gives one), the first
+ * node with memory.  CT_GFP's __GFP_THISNODE has no zone to offer on a
+ * node without memory: ct_zone() would be NULL there.
+ */
+static int ct_node(void)
+{
+	int nid = numa_node_id();
+
+	return node_state(nid, N_MEMORY) ? nid : first_node(node_states[N_MEMORY]);
+}
+
 /* The zone CT_GFP allocates from first on node @nid. */
 static struct zone *ct_zone(int nid)
 {
@@ -449,7 +462,7 @@ static struct zone *ct_zone(int nid)
  */
 static int ct_build(struct kunit *test, struct ct_layout *l)
 {
-	int nid = numa_node_id();
+	int nid = ct_node();
 	struct page **pool;
 	unsigned int b, got = 0;
 
@@ -973,7 +986,7 @@ static void compaction_live_capture(struct kunit *test)
  */
 static void compaction_live_deferral_on_zone(struct kunit *test)
 {
-	pg_data_t *pgdat = NODE_DATA(numa_node_id());
+	pg_data_t *pgdat = NODE_DATA(ct_node());
 	struct zone *zone = NULL;
 	struct cpol_backoff saved;
 	int i;
