@@ -25,7 +25,8 @@ TOP        := $(CURDIR)
 # --- kernels ----------------------------------------------------------------
 # test: ours; stock: the same base and configs without any of our files or
 # patches; debug: ours with the checkers on; kcsan: debug with KCSAN in place
-# of KASAN (make stress FLAVOUR=kcsan).
+# of KASAN (make stress FLAVOUR=kcsan); numa: test with ACPI NUMA (make
+# stress's guest with a node without memory).
 FLAVOUR    ?= test
 MATRIX     ?= $(sort $(basename $(notdir $(wildcard configs/matrix/*.config))))
 FRAGS      := configs/boot.config configs/mm.config configs/test.config
@@ -33,10 +34,12 @@ FRAGS_test  = $(FRAGS) configs/ours.config
 FRAGS_stock = $(FRAGS)
 FRAGS_debug = $(FRAGS_test) configs/debug.config
 FRAGS_kcsan = $(FRAGS_debug) configs/kcsan.config
+FRAGS_numa  = $(FRAGS_test) configs/numa.config
 SRC_test    = $(OUR_TREE)
 SRC_stock   = $(BASE_TREE)
 SRC_debug   = $(OUR_TREE)
 SRC_kcsan   = $(OUR_TREE)
+SRC_numa    = $(OUR_TREE)
 # matrix-NAME: our tree with configs/matrix/NAME.config on top; its base
 # fragments are merged but not checked, so dependents may go (make matrix)
 ifneq ($(filter matrix-%,$(FLAVOUR)),)
@@ -66,12 +69,12 @@ INITRAMFS  := $(GUEST)/initramfs.cpio
 PACKAGES := build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils file \
 	    patch git python3 ccache qemu-system-x86 busybox-static rsync
 
-ifeq ($(filter $(FLAVOUR),test stock debug kcsan $(MATRIX:%=matrix-%)),)
-$(error FLAVOUR must be test, stock, debug, kcsan or matrix-NAME for a configs/matrix/NAME.config)
+ifeq ($(filter $(FLAVOUR),test stock debug kcsan numa $(MATRIX:%=matrix-%)),)
+$(error FLAVOUR must be test, stock, debug, kcsan, numa or matrix-NAME for a configs/matrix/NAME.config)
 endif
 
 .PHONY: help deps base tree kernel config headers selftests initramfs \
-	run shell check stress mutants detectors bench matrix patches vars clean distclean
+	run shell check stress mutants detectors bench matrix patches vars clean distclean FORCE
 
 help:
 	@echo 'make run        build our kernel, boot it and show compaction at work'
@@ -82,7 +85,7 @@ help:
 	@echo 'make mutants    each broken engine in harness/mutants must fail the tests'
 	@echo 'make detectors  KASAN, lockdep and KCSAN each catch a bug planted on purpose'
 	@echo 'make matrix     build our tree with each of configs/matrix/*.config (COMPACTION=n, ...)'
-	@echo 'make kernel     build a kernel (FLAVOUR=test|stock|debug, default test)'
+	@echo 'make kernel     build a kernel (FLAVOUR=test|stock|debug|kcsan|numa, default test)'
 	@echo 'make patches    write our whole change as a git-am series to $(RESULTS)/patches'
 	@echo 'make clean      drop build dirs, our tree and $(RESULTS); keep the download'
 	@echo 'make distclean  drop the whole cache ($(CACHE))'

@@ -227,7 +227,8 @@ static uint64_t seed = 1;
 static int seconds = 180;
 static time_t deadline;
 static unsigned long long dimm_addr, dimm_bytes;
-static int nr_nodes = 1;
+static int nr_nodes = 1;		/* online nodes: nodeN/compact */
+static int mem_node[64], nr_mem_nodes = 1;	/* nodes with memory */
 static long free_kb_start;
 static enum worker_kind me;
 static bool fault_mode;
@@ -959,7 +960,7 @@ static void run_migrate(size_t bytes)
 	arm_faults();
 	while (time_left()) {
 		size_t first = rnd_below(r.nchunks * CHUNK_PAGES - BATCH), i;
-		int to = rnd_below(nr_nodes);
+		int to = mem_node[rnd_below(nr_mem_nodes)];
 
 		for (i = 0; i < BATCH; i++) {
 			pages[i] = page_addr(&r, first + i);
@@ -971,9 +972,13 @@ static void run_migrate(size_t bytes)
 		s->ops[0]++;
 		for (i = 0; i < BATCH; i++)
 			s->ops[1] += status[i] == to;
-		if (nr_nodes > 1 && !rnd_below(4)) {
-			unsigned long from = (1UL << nr_nodes) - 1, dest = 1UL << rnd_below(nr_nodes);
+		if (nr_mem_nodes > 1 && !rnd_below(4)) {
+			unsigned long from = 0, dest = 1UL << mem_node[rnd_below(nr_mem_nodes)];
 			pid_t pid = rnd_below(2) ? stats[W_ANON].pid : 0;
+			int n;
+
+			for (n = 0; n < nr_mem_nodes; n++)
+				from |= 1UL << mem_node[n];
 
 			/*
 			 * ENOMEM: no page on the target node (frag may have
@@ -1268,6 +1273,33 @@ static int node_count(void)
 			return n ? n : 1;
 		n++;
 	}
+}
+
+/*
+ * The nodes with memory, from has_memory ("0", "0-1", "0,2"): the targets
+ * of move_pages(2) and migrate_pages(2), which refuse a node without
+ * memory (ENODEV, EINVAL).  A node without memory still has its
+ * nodeN/compact, which the compact worker writes.  Without the file (no
+ * NUMA): node 0 alone.
+ */
+static void memory_nodes(void)
+{
+	char buf[256], *p;
+	long a, b;
+
+	nr_mem_nodes = 0;
+	if (read_str("/sys/devices/system/node/has_memory", buf, sizeof(buf)))
+		buf[0] = '\0';
+	for (p = buf; *p >= '0' && *p <= '9';) {
+		a = strtol(p, &p, 10);
+		b = *p == '-' ? strtol(p + 1, &p, 10) : a;
+		for (; a <= b && a < 64 && nr_mem_nodes < 64; a++)
+			mem_node[nr_mem_nodes++] = (int)a;
+		if (*p == ',')
+			p++;
+	}
+	if (!nr_mem_nodes)
+		mem_node[nr_mem_nodes++] = 0;
 }
 
 static void run_compact(void)
@@ -2422,11 +2454,13 @@ int main(int argc, char **argv)
 			if (!only[k])
 				stats[k].done = 2;	/* not asked for: not run */
 	nr_nodes = node_count();
+	memory_nodes();
 	free_kb_start = stat_field("/proc/meminfo", "MemFree:");
 	printf("TAP version 13\n");
 	printf("1..%d\n", nworkers + 5);
-	printf("# stress%s: seed %" PRIu64 ", %d s, %d node(s), MemFree %ld kB at the start\n",
-	       fault_mode ? " -F" : "", seed, seconds, nr_nodes, free_kb_start);
+	printf("# stress%s: seed %" PRIu64 ", %d s, %d node(s), %d with memory, MemFree %ld kB "
+	       "at the start\n", fault_mode ? " -F" : "", seed, seconds, nr_nodes, nr_mem_nodes,
+	       free_kb_start);
 	if (!fault_mode)
 		idle_compaction();
 	if (!fault_mode && setup())
@@ -2513,9 +2547,10 @@ int main(int argc, char **argv)
 		    migrated, want, stalls, MIN_STALLS, excused, dscan, excused, wakes,
 		    stats[W_COMPACT].ops[0], stats[W_COMPACT].ops[1]);
 	}
-	tap(nr_nodes < 2 || stats[W_MIGRATE].ops[1] > 0,
-	    "numa: %d nodes, %" PRIu64 " pages moved by move_pages, %" PRIu64 " migrate_pages calls",
-	    nr_nodes, stats[W_MIGRATE].ops[1], stats[W_MIGRATE].ops[2]);
+	tap(nr_mem_nodes < 2 || stats[W_MIGRATE].ops[1] > 0,
+	    "numa: %d nodes, %d with memory, %" PRIu64 " pages moved by move_pages, %" PRIu64
+	    " migrate_pages calls",
+	    nr_nodes, nr_mem_nodes, stats[W_MIGRATE].ops[1], stats[W_MIGRATE].ops[2]);
 	tap(!iso_anon && !iso_file, "isolated: nr_isolated_anon %ld, nr_isolated_file %ld after %ds",
 	    iso_anon, iso_file, waited);
 	printf("# stress%s: %s: %" PRIu64 " bytes verified, %" PRIu64 " mismatched words, "
