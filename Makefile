@@ -118,13 +118,17 @@ headers: tree
 selftests: headers
 	@harness/build-selftests.sh $(OUR_TREE) $(BUILD)/headers/usr/include $(GUEST)/selftests $(SELFTESTS)
 
-# static guest programs: ours, built against the host's libc headers
-$(GUEST)/bench/oracle: bench/oracle.c
-$(GUEST)/bench/workload: bench/workload.c
-$(GUEST)/stress/stress: stress/stress.c
+# static guest programs: ours, built against the host's libc headers, every
+# time (a few seconds): the cache is shared by every checkout, and a source
+# older than the binary another checkout built would not count as changed
+$(GUEST)/bench/oracle: bench/oracle.c FORCE
+$(GUEST)/bench/workload: bench/workload.c FORCE
+$(GUEST)/stress/stress: stress/stress.c FORCE
 $(GUEST)/bench/oracle $(GUEST)/bench/workload $(GUEST)/stress/stress:
 	@mkdir -p $(dir $@)
 	gcc -static -O2 -Wall -Wextra $(STRESS_CFLAGS) -o $@ $<
+
+FORCE:
 
 initramfs: deps selftests $(GUEST)/bench/oracle $(GUEST)/bench/workload $(GUEST)/stress/stress
 	@cp harness/guest/init harness/guest/demo $(GUEST)/
