@@ -69,15 +69,16 @@
  *   (unmovable, 192 MiB at most) and one huge page fault each, a second
  *   apart, until compact_daemon_wake and compact_daemon_migrate_scanned
  *   moved (at most 15 s; a kcompactd woken for a zone still backed off by
- *   an earlier test counts the request and sleeps again).  Two upstream paths wake kcompactd for order 9
- *   here, both in mm/vmscan.c: an unmovable allocation that falls back
- *   into a movable pageblock boosts the zone's watermark, and kswapd,
- *   woken for the boost, wakes kcompactd when it is done
- *   (balance_pgdat()); and once kswapd has given up on a node (16 runs
- *   without reclaiming a page: nothing here is reclaimable without swap;
- *   node_unreclaimable in /proc/zoneinfo), a fault that may not stall
- *   (defrag=defer) wakes kcompactd directly (wakeup_kswapd()).  Either
- *   leaves kswapd's failure count higher, which later tests do not mind;
+ *   an earlier test counts the request and sleeps again).  Two upstream
+ *   paths wake kcompactd for order 9 here, both in mm/vmscan.c: an
+ *   unmovable allocation that falls back into a movable pageblock boosts
+ *   the zone's watermark, and kswapd, woken for the boost, wakes kcompactd
+ *   when it is done (balance_pgdat()); and once kswapd has given up on a
+ *   node (16 runs without reclaiming a page: nothing here is reclaimable
+ *   without swap; node_unreclaimable in /proc/zoneinfo), a fault that may
+ *   not stall (defrag=defer) wakes kcompactd directly (wakeup_kswapd()).
+ *   Either leaves kswapd's failure count higher, which later tests do not
+ *   mind;
  *   7. compact_daemon_wake, compact_daemon_migrate_scanned and
  *      compact_daemon_free_scanned move, compact_stall does not;
  *   8. the trace: wakeup_kcompactd (any task), kcompactd_wake for order 9,
@@ -1071,7 +1072,8 @@ static void phase_direct(void)
 	     (t.order9 & BIT(E_TRY)) && (t.order9 & BIT(E_SUITABLE));
 	ksft_test_result(ok, "direct trace: %s; %lu pairs, %lu ended in success; our scanned pfns in the trace and the counters less kcompactd's%s: migrate %lu and %lu, free %lu and %lu; isolated and migrated%s: %lu and %lu, %lu and %lu (%lu events of other tasks, %lu not kcompactd's); %d errors%s%s\n",
 			 miss ? miss : "every event", t.pairs, t.ends[S_SUCCESS],
-			 scan_agree ? " agree" : (t.strangers ? " differ (not required)" : " DIFFER"),
+			 scan_agree ? " agree" :
+			 (t.strangers ? " differ (not required)" : " DIFFER"),
 			 t.sel_m_scanned, moved(&a, &b, V_MSCAN) - moved(&a, &b, V_DMSCAN),
 			 t.sel_f_scanned, moved(&a, &b, V_FSCAN) - moved(&a, &b, V_DFSCAN),
 			 agree ? " agree" : (t.others ? " differ (not required)" : " DIFFER"),
