@@ -202,7 +202,7 @@ bench: deps
 	python3 bench/bench.py --kernel stock=$(BUILD)/stock/arch/x86/boot/bzImage \
 		--kernel ours=$(BUILD)/test/arch/x86/boot/bzImage --initrd $(INITRAMFS) \
 		--out $(BENCH_OUT) --runs $(BENCH_RUNS) $(if $(WORKLOAD),--workloads $(WORKLOAD))
-	@ln -sfn $(notdir $(BENCH_OUT)) $(RESULTS)/bench-latest
+	@mkdir -p $(RESULTS) && ln -sfn $(abspath $(BENCH_OUT)) $(RESULTS)/bench-latest
 	python3 bench/report.py $(BENCH_OUT) --base stock --new ours
 
 patches: tree
