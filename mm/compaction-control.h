@@ -167,7 +167,9 @@ struct compact_stats {
  *               end.
  * @window_budget: (r) 0 for a census of the whole zone at once; else the
  *               run takes it a window at a time and gives each window
- *               this budget (cpol_goal_window_budget()).
+ *               this budget (cpol_goal_window_budget()), or, if
+ *               ULONG_MAX, the window's own free pages less the reserve
+ *               (cpol_score_window_budget()).
  * @census_first: (r) windowed: where the census began
  *               (plan_census_start()); it reads up to the zone's end, then
  *               from the zone's start up to here.
@@ -189,8 +191,12 @@ struct compact_stats {
  * zone a window of PLAN_WINDOW_BLOCKS at a time instead, from where the
  * direct compactors' migrate scanner is round to there again, and empties
  * each window's blocks one at a time, cheapest first, while the page is
- * still missing (plan_advance()).  @sources covers the whole zone either
- * way, so blocks emptied for an earlier window are never filled again.
+ * still missing (plan_advance()).  A proactive run, which wants the
+ * zone's score under a mark, reads it the same way but plans each window
+ * whole, as many of its cheapest blocks as its own free pages take, while
+ * the score is still above the mark.  @sources covers the whole zone
+ * either way, so blocks emptied for an earlier window are never filled
+ * again.
  */
 struct compact_plan {
 	unsigned long *sources;

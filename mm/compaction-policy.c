@@ -474,6 +474,42 @@ unsigned long cpol_goal_window_budget(int order, unsigned int block_order)
 	return 1UL << block_order;
 }
 
+/**
+ * cpol_score_window_budget() - the budget of one census window of a score run.
+ * @window:  the window's census.
+ * @nr:      its entries.
+ * @reserve: free pages kept out of the budget, as a whole-zone plan keeps
+ *           them (batches on per-CPU lists, pages others take meanwhile).
+ *
+ * A proactive run works for the zone's fragmentation score, which every
+ * block it frees lowers, and stops once the score is under the band's low
+ * mark: often after a part of the zone (on the bench's proactive50, about
+ * 250 of 1,024 blocks).  A census of the whole zone reads every block
+ * first, in every round (there 46.5 pfns scanned per page moved; stock
+ * 8.6).  So such a run reads the zone a window at a time, as a goal run
+ * does, and plans each window once as a whole-zone run plans the zone: the
+ * cheapest blocks that the window's own free pages can take
+ * (cpol_plan_sources()); then the next window, while the score is still
+ * above the mark.  The pages moved land wherever the free scanner finds
+ * room, but each window pays its own way, so the run never chooses more
+ * blocks than the targets it has read of can take.
+ *
+ * Example, 512-page blocks: free {448, 448, 0} and a reserve of 128: 768
+ * (one of two blocks with 64 used pages each: each costs 512).
+ *
+ * Return: the window's budget in pages.
+ */
+unsigned long cpol_score_window_budget(const struct cpol_census_entry *window,
+				       unsigned int nr, unsigned long reserve)
+{
+	unsigned long free = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		free += window[i].free;
+	return free > reserve ? free - reserve : 0;
+}
+
 /* ===================================================================== */
 /* Direct compaction: which pageblocks are worth emptying                */
 /* ===================================================================== */

@@ -178,6 +178,8 @@ unsigned int cpol_plan_sources(const struct cpol_census_entry *blocks,
 			       unsigned long *sources);
 bool cpol_plan_may_fill(enum cpol_block_kind kind);
 unsigned long cpol_goal_window_budget(int order, unsigned int block_order);
+unsigned long cpol_score_window_budget(const struct cpol_census_entry *window,
+				       unsigned int nr, unsigned long reserve);
 
 /* ===================================================================== */
 /* Direct compaction: which pageblocks are worth emptying                */

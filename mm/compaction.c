@@ -1473,6 +1473,20 @@ static unsigned long plan_take(struct compact_plan *plan,
 #define PLAN_WINDOW_BLOCKS	32
 
 /*
+ * The window budget of a run for the score (proactive): each window's own
+ * free pages less the reserve, planned once (cpol_score_window_budget()).
+ */
+#define PLAN_WINDOW_OWN_FREE	ULONG_MAX
+
+static unsigned long plan_window_budget(const struct compact_plan *plan)
+{
+	if (plan->window_budget != PLAN_WINDOW_OWN_FREE)
+		return plan->window_budget;
+	return cpol_score_window_budget(plan->window, plan->window_nr,
+					PLAN_RESERVE);
+}
+
+/*
  * Where a windowed census begins: at the higher of the zone's cached
  * migrate scanner positions (asynchronous, synchronous).  The blocks below
  * it were looked at by direct compactors, which emptied them and often saw
@@ -1501,7 +1515,9 @@ static void plan_census_start(struct compact_control *cc)
  * within the window budget; when none is left, census the next window (a
  * window with nothing to empty is passed over).  A block chosen is marked
  * as one that cannot become free, so the next call takes the one after,
- * which may lie below it: the migrate scanner goes to *@pfn.
+ * which may lie below it: the migrate scanner goes to *@pfn.  A run for
+ * the score chooses every block its window's budget allows at once, and
+ * reads the next window on the next call.
  * Return: true if it chose a block (its first pfn in *@pfn), false once
  * the zone is read through.
  */
@@ -1516,11 +1532,13 @@ static bool plan_next_block(struct compact_control *cc, unsigned long *pfn)
 		bitmap_zero(chosen, PLAN_WINDOW_BLOCKS);
 		if (plan->window_nr &&
 		    cpol_plan_sources(plan->window, plan->window_nr,
-				      plan->window_budget, chosen)) {
+				      plan_window_budget(plan), chosen)) {
 			*pfn = plan_take(plan, chosen, plan->window_first,
 					 plan->window_nr, zone_end);
 			for_each_set_bit(i, chosen, plan->window_nr)
 				plan->window[i].used = CPOL_USED_NEVER;
+			if (plan->window_budget == PLAN_WINDOW_OWN_FREE)
+				plan->window_nr = 0;
 			return true;
 		}
 		plan->window_nr = 0;
@@ -1563,7 +1581,8 @@ static void plan_drop(struct compact_control *cc)
 
 /*
  * Take the census of the zone and choose the blocks to empty: the whole
- * zone at once, or, for a goal run, its first window (plan_next_block()).
+ * zone at once, or, for a run for an order (kcompactd) or for the score
+ * (proactive), its first window (plan_next_block()).
  * On any failure (memory for the census, a fatal signal) the run goes on
  * without a plan.
  */
@@ -1596,6 +1615,8 @@ static void plan_make(struct compact_control *cc)
 	if (cc->req.reason == COMPACT_REASON_KCOMPACTD)
 		plan->window_budget = cpol_goal_window_budget(cc->req.order,
 							      pageblock_order);
+	else if (cc->req.reason == COMPACT_REASON_PROACTIVE)
+		plan->window_budget = PLAN_WINDOW_OWN_FREE;
 	if (plan->window_budget) {
 		plan->window = kmalloc_array(PLAN_WINDOW_BLOCKS,
 					     sizeof(*plan->window), gfp);

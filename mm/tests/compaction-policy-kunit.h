@@ -329,6 +329,31 @@ static void goal_window_takes_the_cheapest_block(struct kunit *test)
 }
 
 /*
+ * A score run's window: its own free pages (the never-free block's too:
+ * it takes pages) less the reserve, spent on its cheapest blocks.
+ */
+static void score_window_spends_its_own_free(struct kunit *test)
+{
+	static const struct cpol_census_entry b[] = {
+		{ 64, 448 }, { 64, 448 }, { CPOL_USED_NEVER, 100 }, { 0, 512 },
+		{ 300, 212 }, { 64, 448 },
+	};
+	unsigned long budget = cpol_score_window_budget(b, ARRAY_SIZE(b), 128);
+	DECLARE_BITMAP(src, 8) = { 0 };
+
+	/* 2,168 free less 128 */
+	KUNIT_EXPECT_EQ(test, budget, 2040UL);
+	KUNIT_EXPECT_EQ(test, cpol_score_window_budget(b, 1, 448), 0UL);
+	KUNIT_EXPECT_EQ(test, cpol_score_window_budget(b, 1, 1000), 0UL);
+	/*
+	 * The free block (512), then two of the three 64-page blocks (512
+	 * each): the third would need 2,048; without the reserve it fits.
+	 */
+	KUNIT_EXPECT_EQ(test, cpol_plan_sources(b, ARRAY_SIZE(b), budget, src), 3U);
+	KUNIT_EXPECT_EQ(test, src[0], BIT(0) | BIT(1) | BIT(3));
+}
+
+/*
  * A first direct try passes by blocks dearer than the mean busy block by
  * more than an eighth of a block, and never caps above a block.
  */
@@ -512,6 +537,7 @@ static struct kunit_case compaction_policy_cases[] = {
 	KUNIT_CASE(plan_fills_only_movable_blocks),
 	KUNIT_CASE(plan_cheapest_blocks_first),
 	KUNIT_CASE(goal_window_takes_the_cheapest_block),
+	KUNIT_CASE(score_window_spends_its_own_free),
 	KUNIT_CASE(direct_cap_above_the_mean),
 	KUNIT_CASE(direct_sample_scales),
 	KUNIT_CASE(plan_never_blocks_stay),
