@@ -156,6 +156,13 @@ struct compact_stats {
 	bool whole_zone;
 };
 
+/* How a planned run reads the zone (struct compact_plan's @windows). */
+enum compact_plan_windows {
+	PLAN_WHOLE_ZONE = 0,
+	PLAN_WINDOWS_GOAL,
+	PLAN_WINDOWS_SCORE,
+};
+
 /**
  * struct compact_plan - the pageblocks a planned run empties.
  * @sources:     (r) one bit per pageblock from @base_pfn, set for the
@@ -165,11 +172,13 @@ struct compact_stats {
  * @nr_sources:  (r) bits set.
  * @end_pfn:     (r) one past the last block chosen: the migrate scanner's
  *               end.
- * @window_budget: (r) 0 for a census of the whole zone at once; else the
- *               run takes it a window at a time and gives each window
- *               this budget (cpol_goal_window_budget()), or, if
- *               ULONG_MAX, the window's own free pages less the reserve
- *               (cpol_score_window_budget()).
+ * @windows:     (r) how the census reads the zone: whole at once
+ *               (PLAN_WHOLE_ZONE), or a window at a time, each window
+ *               given a fixed budget (PLAN_WINDOWS_GOAL, @window_budget)
+ *               or its own free pages less the reserve
+ *               (PLAN_WINDOWS_SCORE, cpol_score_window_budget()).
+ * @window_budget: (r) PLAN_WINDOWS_GOAL: each window's budget
+ *               (cpol_goal_window_budget()); 0 otherwise.
  * @census_first: (r) windowed: where the census began
  *               (plan_census_start()); it reads up to the zone's end, then
  *               from the zone's start up to here.
@@ -204,6 +213,7 @@ struct compact_plan {
 	unsigned int nr_blocks;
 	unsigned int nr_sources;
 	unsigned long end_pfn;
+	enum compact_plan_windows windows;
 	unsigned long window_budget;
 	unsigned long census_first;
 	unsigned long census_next;

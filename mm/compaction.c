@@ -1331,7 +1331,7 @@ static unsigned long plan_next_source(const struct compact_plan *plan,
  */
 static bool plan_uses_hints(const struct compact_control *cc)
 {
-	return cc->plan.window_budget && run_sets_hints(cc) &&
+	return cc->plan.windows == PLAN_WINDOWS_GOAL && run_sets_hints(cc) &&
 	       !run_rules(cc).ignore_skip;
 }
 
@@ -1473,14 +1473,13 @@ static unsigned long plan_take(struct compact_plan *plan,
 #define PLAN_WINDOW_BLOCKS	32
 
 /*
- * The window budget of a run for the score (proactive): each window's own
- * free pages less the reserve, planned once (cpol_score_window_budget()).
+ * The budget of the current window: a goal run's fixed one, or for a run
+ * for the score (proactive) the window's own free pages less the reserve,
+ * planned once (cpol_score_window_budget()).
  */
-#define PLAN_WINDOW_OWN_FREE	ULONG_MAX
-
 static unsigned long plan_window_budget(const struct compact_plan *plan)
 {
-	if (plan->window_budget != PLAN_WINDOW_OWN_FREE)
+	if (plan->windows == PLAN_WINDOWS_GOAL)
 		return plan->window_budget;
 	return cpol_score_window_budget(plan->window, plan->window_nr,
 					PLAN_RESERVE);
@@ -1537,7 +1536,7 @@ static bool plan_next_block(struct compact_control *cc, unsigned long *pfn)
 					 plan->window_nr, zone_end);
 			for_each_set_bit(i, chosen, plan->window_nr)
 				plan->window[i].used = CPOL_USED_NEVER;
-			if (plan->window_budget == PLAN_WINDOW_OWN_FREE)
+			if (plan->windows == PLAN_WINDOWS_SCORE)
 				plan->window_nr = 0;
 			return true;
 		}
@@ -1612,12 +1611,15 @@ static void plan_make(struct compact_control *cc)
 	 * lists of the CPUs it ran on.
 	 */
 	drain_all_pages(zone);
-	if (cc->req.reason == COMPACT_REASON_KCOMPACTD)
+	if (cc->req.reason == COMPACT_REASON_KCOMPACTD) {
 		plan->window_budget = cpol_goal_window_budget(cc->req.order,
 							      pageblock_order);
-	else if (cc->req.reason == COMPACT_REASON_PROACTIVE)
-		plan->window_budget = PLAN_WINDOW_OWN_FREE;
-	if (plan->window_budget) {
+		if (plan->window_budget)
+			plan->windows = PLAN_WINDOWS_GOAL;
+	} else if (cc->req.reason == COMPACT_REASON_PROACTIVE) {
+		plan->windows = PLAN_WINDOWS_SCORE;
+	}
+	if (plan->windows != PLAN_WHOLE_ZONE) {
 		plan->window = kmalloc_array(PLAN_WINDOW_BLOCKS,
 					     sizeof(*plan->window), gfp);
 		if (!plan->window)
@@ -2222,7 +2224,7 @@ static void plan_advance(struct compact_control *cc)
 {
 	unsigned long pfn;
 
-	if (!run_is_planned(cc) || !cc->plan.window_budget ||
+	if (!run_is_planned(cc) || cc->plan.windows == PLAN_WHOLE_ZONE ||
 	    cc->nr_migratepages || cc->cur.free_done || cc->stats.contended ||
 	    cc->cur.migrate_pfn < cc->plan.end_pfn)
 		return;
