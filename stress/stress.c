@@ -229,6 +229,7 @@ static time_t deadline;
 static unsigned long long dimm_addr, dimm_bytes;
 static int nr_nodes = 1;		/* online nodes: nodeN/compact */
 static int mem_node[64], nr_mem_nodes = 1;	/* nodes with memory */
+static unsigned long mem_node_mask = 1;		/* the same, as a node mask */
 static long free_kb_start;
 static enum worker_kind me;
 static bool fault_mode;
@@ -973,12 +974,9 @@ static void run_migrate(size_t bytes)
 		for (i = 0; i < BATCH; i++)
 			s->ops[1] += status[i] == to;
 		if (nr_mem_nodes > 1 && !rnd_below(4)) {
-			unsigned long from = 0, dest = 1UL << mem_node[rnd_below(nr_mem_nodes)];
+			unsigned long from = mem_node_mask;
+			unsigned long dest = 1UL << mem_node[rnd_below(nr_mem_nodes)];
 			pid_t pid = rnd_below(2) ? stats[W_ANON].pid : 0;
-			int n;
-
-			for (n = 0; n < nr_mem_nodes; n++)
-				from |= 1UL << mem_node[n];
 
 			/*
 			 * ENOMEM: no page on the target node (frag may have
@@ -1288,18 +1286,23 @@ static void memory_nodes(void)
 	long a, b;
 
 	nr_mem_nodes = 0;
+	mem_node_mask = 0;
 	if (read_str("/sys/devices/system/node/has_memory", buf, sizeof(buf)))
 		buf[0] = '\0';
 	for (p = buf; *p >= '0' && *p <= '9';) {
 		a = strtol(p, &p, 10);
 		b = *p == '-' ? strtol(p + 1, &p, 10) : a;
-		for (; a <= b && a < 64 && nr_mem_nodes < 64; a++)
+		for (; a <= b && a < 64 && nr_mem_nodes < 64; a++) {
 			mem_node[nr_mem_nodes++] = (int)a;
+			mem_node_mask |= 1UL << a;
+		}
 		if (*p == ',')
 			p++;
 	}
-	if (!nr_mem_nodes)
+	if (!nr_mem_nodes) {
 		mem_node[nr_mem_nodes++] = 0;
+		mem_node_mask = 1;
+	}
 }
 
 static void run_compact(void)
