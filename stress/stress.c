@@ -158,8 +158,16 @@
 #define R_LOCKED	1	/* mlock every chunk */
 #define R_THP		2	/* MADV_HUGEPAGE on every chunk */
 
-/* The minimum the compaction counters must move over a run (see above). */
-#define MIN_MIGRATED_PER_MIN	1000
+/*
+ * The minimum the compaction counters must move over a run (see above):
+ * pgmigrate_success by a 64th of MemTotal's pages a minute (about 24,000
+ * in 3 min of 2 GiB, a few hundred a minute in the 64 MiB tiny guest).
+ * A fixed 1,000 a minute, chosen for 2 GiB, failed the tiny guest once at
+ * 905 in 60 s, where frag found too little memory to lay out (its whole
+ * movable memory is a few thousand pages) and the runs before had moved
+ * 3,089.
+ */
+#define MIGRATED_SHARE_PER_MIN	64
 #define MIN_STALLS		1
 
 /* -C: pages compact_memory may add to the CMA area (others' allocations). */
@@ -1780,6 +1788,61 @@ static long used_pages(int kpf, unsigned long pfn, unsigned long n)
 	return used;
 }
 
+/**
+ * struct zone_view - one zone of /proc/zoneinfo, in kB.
+ * @node:     its node.
+ * @free_kb:  free pages outside CMA (pages free less nr_free_cma).
+ * @floor_kb: its min watermark with the boost on top: below it only
+ *            the allocator's reserves are left, and an allocation that
+ *            must stay on the node (MPOL_BIND) calls the oom-killer.
+ */
+struct zone_view {
+	int node;
+	long free_kb;
+	long floor_kb;
+};
+
+/*
+ * The zone whose span holds @pfn, from /proc/zoneinfo.  Each zone's block
+ * begins "Node N, zone NAME" and ends with its start_pfn, after pages
+ * free, boost, min, spanned and nr_free_cma.  Return: 0, or -1 if no zone
+ * spans @pfn.
+ */
+static int zone_of_pfn(long pfn, struct zone_view *z)
+{
+	long kb = sysconf(_SC_PAGESIZE) / 1024, v, freep = 0, cma = 0, boost = 0;
+	long min = 0, spanned = 0;
+	char line[256];
+	int node = -1, rc = -1;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return -1;
+	while (rc && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone", &node) == 1)
+			freep = cma = boost = min = spanned = 0;
+		else if (sscanf(line, " pages free %ld", &v) == 1)
+			freep = v;
+		else if (sscanf(line, " boost %ld", &v) == 1)
+			boost = v;
+		else if (sscanf(line, " min %ld", &v) == 1)
+			min = v;
+		else if (sscanf(line, " spanned %ld", &v) == 1)
+			spanned = v;
+		else if (sscanf(line, " nr_free_cma %ld", &v) == 1)
+			cma = v;
+		else if (sscanf(line, " start_pfn: %ld", &v) == 1 &&
+			 pfn >= v && pfn < v + spanned) {
+			z->node = node;
+			z->free_kb = (freep - cma) * kb;
+			z->floor_kb = (min + boost) * kb;
+			rc = 0;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
 static volatile sig_atomic_t load_stop;
 
 static void on_term(int sig)
@@ -1789,34 +1852,55 @@ static void on_term(int sig)
 }
 
 /*
- * -C's load, in a child the faults do not touch: 4 KiB anonymous pages,
- * 2 MiB at a time, until three quarters of the CMA area are in use or free
- * memory outside CMA is down to MemTotal / 32 (the allocator serves a
- * movable allocation from CMA once CMA holds over half of the free memory:
- * so only a nearly full machine puts user pages there), then 3 of every 4
- * pages dropped, so that every block, the area's too, is left partly used
- * and compaction has work.  Then it rewrites some of its pages and checks
- * all of them, until SIGTERM.  Writes one byte to @ready when its layout
- * is in place; exits 1 on a mismatch, 2 if it could not set up.
+ * Free memory outside CMA that -C's load leaves in the area's zone above
+ * the zone's min watermark and boost: what the kernel's own allocations
+ * on that node live on meanwhile.
  */
-static void cma_load(int ready)
+#define CMA_LOAD_HEADROOM_KB	4096
+
+/*
+ * -C's load, in a child the faults do not touch: 4 KiB anonymous pages,
+ * 2 MiB at a time, bound (MPOL_BIND) to the node of the CMA area at
+ * @area_pfn, until three quarters of the area are in use, free memory
+ * outside CMA is down to MemTotal / 32, or the area's zone has no more
+ * than CMA_LOAD_HEADROOM_KB outside CMA above its min watermark and boost
+ * (the allocator serves a movable allocation from CMA once CMA holds over
+ * half of the zone's free memory: so only a nearly full zone puts user
+ * pages there).  Bound to that node, the fill leaves the other nodes'
+ * memory to the kernel; unbound, it once took both nodes under their min
+ * marks and the oom-killer took it (make stress, 2 CPUs, 2026-11-30).
+ * Then 3 of every 4 pages dropped, so that every block, the area's too,
+ * is left partly used and compaction has work.  Then it rewrites some of
+ * its pages and checks all of them, until SIGTERM.  Writes one byte to
+ * @ready when its layout is in place; exits 1 on a mismatch, 2 if it
+ * could not set up.
+ */
+static void cma_load(int ready, long area_pfn)
 {
 	long total_kb = stat_field("/proc/meminfo", "MemTotal:");
 	long cma_kb = stat_field("/proc/meminfo", "CmaTotal:");
 	long free_kb = stat_field("/proc/meminfo", "MemFree:");
+	struct zone_view z;
+	unsigned long mask;
 	struct region r;
 	size_t c, i, used;
 
 	me = W_ANON;
 	signal(SIGTERM, on_term);
-	if (total_kb <= 0 || cma_kb <= 0 ||
+	if (total_kb <= 0 || cma_kb <= 0 || zone_of_pfn(area_pfn, &z) ||
+	    z.node < 0 || z.node >= 64)
+		_exit(2);
+	mask = 1UL << z.node;
+	if (syscall(SYS_set_mempolicy, MPOL_BIND, &mask, sizeof(mask) * 8) ||
 	    region_init(&r, (size_t)free_kb * 1024, -1, 77, 0, "cma-load"))
 		_exit(2);
 	for (c = 0; c < r.nchunks; c++) {
 		long cma_free = stat_field("/proc/meminfo", "CmaFree:");
 
 		if (cma_free <= cma_kb / 4 ||
-		    stat_field("/proc/meminfo", "MemFree:") - cma_free <= total_kb / 32)
+		    stat_field("/proc/meminfo", "MemFree:") - cma_free <= total_kb / 32 ||
+		    zone_of_pfn(area_pfn, &z) ||
+		    z.free_kb <= z.floor_kb + CMA_LOAD_HEADROOM_KB)
 			break;
 		madvise(r.chunk[c], CHUNK, MADV_NOHUGEPAGE);
 		for (i = 0; i < CHUNK_PAGES; i++)
@@ -1825,9 +1909,12 @@ static void cma_load(int ready)
 	for (used = c; c < r.nchunks; c++)
 		munmap(r.chunk[c], CHUNK);
 	r.nchunks = used;
-	printf("# cma-load: %zu MiB faulted; then CmaFree %ld kB of %ld, MemFree %ld kB\n",
-	       used * 2, stat_field("/proc/meminfo", "CmaFree:"), cma_kb,
-	       stat_field("/proc/meminfo", "MemFree:"));
+	if (zone_of_pfn(area_pfn, &z))
+		z.free_kb = z.floor_kb = -1;
+	printf("# cma-load: %zu MiB faulted on node %d; then CmaFree %ld kB of %ld, "
+	       "MemFree %ld kB; the area's zone %ld kB free outside CMA, min + boost %ld kB\n",
+	       used * 2, z.node, stat_field("/proc/meminfo", "CmaFree:"), cma_kb,
+	       stat_field("/proc/meminfo", "MemFree:"), z.free_kb, z.floor_kb);
 	keep_one_in(&r, 4);
 	if (write(ready, "1", 1) != 1)
 		_exit(2);
@@ -1890,7 +1977,7 @@ static int cma_case(int secs, int min_pct)
 	}
 	load = fork();
 	if (!load)
-		cma_load(pfd[1]);
+		cma_load(pfd[1], base);
 	close(pfd[1]);
 	if (load < 0 || read(pfd[0], &c, 1) != 1) {
 		printf("not ok 1 cma-case: the load did not start\n");
@@ -2532,7 +2619,8 @@ int main(int argc, char **argv)
 	} else {
 		long migrated = after[0] - before[0], stalls = after[5] - before[5];
 		long wakes = after[8] - before[8], dscan = after[9] - before[9];
-		long want = (long)MIN_MIGRATED_PER_MIN * seconds / 60;
+		long total_pages = stat_field("/proc/meminfo", "MemTotal:") / (PAGE / 1024);
+		long want = total_pages / MIGRATED_SHARE_PER_MIN * seconds / 60;
 
 		/*
 		 * With -w (the odd machines: short runs, small guests) direct
