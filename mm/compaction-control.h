@@ -140,8 +140,9 @@ struct compact_cursor {
  * @migrated:        (r) pages migrate_pages() moved.
  * @failed:          (r) pages it could not move.
  * @contended:       (r) the run stopped early: lock contention or
- *                   need_resched() in async mode, a fatal signal, or
- *                   migration out of targets before the scanners met.
+ *                   need_resched() in async mode, a fatal signal,
+ *                   migration out of targets before the scanners met, or
+ *                   too many pages of the node isolated for too long.
  * @whole_zone:      (r) the migrate scanner started at the zone's start,
  *                   so meeting the free scanner means the zone is done.
  */

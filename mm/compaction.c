@@ -65,6 +65,12 @@ static inline void count_compact_isolated(unsigned long nr)
 /* The scanners look for a reason to stop every this many pfns. */
 #define COMPACT_CHECK_EVERY	SWAP_CLUSTER_MAX
 
+/*
+ * Throttles a synchronous run waits, with too many pages of the node
+ * isolated, before it gives up (each lasts until pages go back or HZ/50).
+ */
+#define COMPACT_ISOLATION_WAITS	5
+
 #if defined CONFIG_COMPACTION || defined CONFIG_CMA
 
 /* ===================================================================== */
@@ -640,11 +646,20 @@ static enum take_verdict take_page(struct compact_control *cc,
  * put some back, unless this run holds isolated pages itself (it must
  * migrate them first) or may not sleep.
  *
+ * The wait is bounded: after COMPACT_ISOLATION_WAITS throttles the run
+ * gives up, marked contended.  The isolated pages may belong to a task
+ * that is itself waiting here for pages we hold, isolated on another node:
+ * memory offline and migrate_pages(2) hold a whole range of one node
+ * isolated while they allocate their targets, large folios included, on
+ * the other, and an unbounded wait on each side is a deadlock that only a
+ * fatal signal ends.  Reclaim bounds its own wait the same way.
+ *
  * Return: 0 to go on, -EAGAIN to come back later, -EINTR on a fatal signal.
  */
 static int wait_for_isolation_room(struct compact_control *cc)
 {
 	pg_data_t *pgdat = cc->req.zone->zone_pgdat;
+	unsigned int waits = 0;
 
 	for (;;) {
 		unsigned long lru, isolated;
@@ -662,6 +677,10 @@ static int wait_for_isolation_room(struct compact_control *cc)
 		}
 		if (cc->nr_migratepages || run_is_async(cc))
 			return -EAGAIN;
+		if (waits++ == COMPACT_ISOLATION_WAITS) {
+			cc->stats.contended = true;
+			return -EAGAIN;
+		}
 		reclaim_throttle(pgdat, VMSCAN_THROTTLE_ISOLATED);
 		if (fatal_signal_pending(current))
 			return -EINTR;

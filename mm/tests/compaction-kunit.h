@@ -75,6 +75,7 @@
 #include <linux/signal.h>
 #include <linux/sort.h>
 #include <linux/stackdepot.h>
+#include <linux/workqueue.h>
 
 #define CT_NR_BLOCKS	16
 #define CT_POOL		64
@@ -1042,6 +1043,104 @@ static void compaction_live_capture(struct kunit *test)
 	ct_expect_given_back(test, &l, &run.end);
 }
 
+/* --- isolation room --- */
+
+/* How long the isolation case lets a run wait before it lifts the crowd. */
+#define CT_CROWD_PATIENCE	(20 * HZ)
+
+/**
+ * struct ct_crowd - isolated pages the isolation case pretends others hold.
+ * @lift:     the watchdog: takes the crowd away after CT_CROWD_PATIENCE.
+ * @pgdat:    the node whose isolated count holds them.
+ * @pages:    how many.
+ * @lifted:   1 once they are gone from the count (by whoever came first).
+ * @by_watchdog: the watchdog lifted them, the run had not ended by then.
+ */
+struct ct_crowd {
+	struct delayed_work lift;
+	pg_data_t *pgdat;
+	long pages;
+	atomic_t lifted;
+	bool by_watchdog;
+};
+
+/* Take the crowd out of the count, once.  Return: true if this call did. */
+static bool ct_crowd_lift(struct ct_crowd *c)
+{
+	if (atomic_xchg(&c->lifted, 1))
+		return false;
+	mod_node_page_state(c->pgdat, NR_ISOLATED_ANON, -c->pages);
+	return true;
+}
+
+static void ct_crowd_watchdog(struct work_struct *work)
+{
+	struct ct_crowd *c = container_of(to_delayed_work(work),
+					  struct ct_crowd, lift);
+
+	if (ct_crowd_lift(c))
+		WRITE_ONCE(c->by_watchdog, true);
+}
+
+/*
+ * A synchronous run that finds the node crowded with isolated pages it
+ * does not hold waits a while, then gives up: they may be held by a task
+ * waiting for pages this run's own caller holds isolated (memory offline
+ * against migrate_pages(2), each on the other's node), and an endless wait
+ * would be a deadlock.  The crowd is made up: twice the node's LRU pages
+ * and more added to its isolated count, more than any run may wait for.
+ * The manual run over the layout must end contended, having isolated
+ * nothing, long before the watchdog takes the crowd away; an engine that
+ * waits until then goes on and compacts the layout, too late.
+ */
+static void compaction_live_isolation_wait_ends(struct kunit *test)
+{
+	static struct ct_layout l;
+	static struct ct_crowd crowd;
+	struct compact_control cc;
+	enum compact_result res;
+	unsigned long lru;
+	long crowded;
+	struct ct_end end;
+
+	if (ct_build(test, &l)) {
+		ct_finish(&l, &end);
+		kunit_skip(test, "could not take %d free pageblocks from one zone",
+			   2 * CT_NR_BLOCKS);
+	}
+	crowd = (struct ct_crowd) { .pgdat = l.zone->zone_pgdat };
+	lru = node_page_state(crowd.pgdat, NR_ACTIVE_ANON) +
+	      node_page_state(crowd.pgdat, NR_INACTIVE_ANON) +
+	      node_page_state(crowd.pgdat, NR_ACTIVE_FILE) +
+	      node_page_state(crowd.pgdat, NR_INACTIVE_FILE);
+	crowd.pages = 2 * lru + 1024;
+	INIT_DELAYED_WORK(&crowd.lift, ct_crowd_watchdog);
+	/* So large a change goes straight to the node's count. */
+	mod_node_page_state(crowd.pgdat, NR_ISOLATED_ANON, crowd.pages);
+	crowded = node_page_state(crowd.pgdat, NR_ISOLATED_ANON);
+	schedule_delayed_work(&crowd.lift, CT_CROWD_PATIENCE);
+
+	res = ct_compact_zone_manually(l.zone, &cc);
+
+	cancel_delayed_work_sync(&crowd.lift);
+	ct_crowd_lift(&crowd);
+	ct_finish(&l, &end);
+
+	kunit_info(test, "lru %lu, isolated count %ld with the crowd of %ld; result %d, contended %d, lifted by the watchdog %d, isolated %d, moved %d",
+		   lru, crowded, crowd.pages, res, cc.stats.contended,
+		   crowd.by_watchdog, atomic_read(&l.isolations),
+		   atomic_read(&l.moves));
+	KUNIT_ASSERT_GE(test, crowded, crowd.pages);
+	KUNIT_EXPECT_FALSE_MSG(test, crowd.by_watchdog,
+			       "the run waited for the isolated pages for %d s",
+			       CT_CROWD_PATIENCE / HZ);
+	KUNIT_EXPECT_EQ(test, res, COMPACT_CONTENDED);
+	KUNIT_EXPECT_TRUE(test, cc.stats.contended);
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.isolations), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.moves), 0);
+	ct_expect_given_back(test, &l, &end);
+}
+
 /*
  * The zone side of deferral: the fields page_alloc.c and the tracepoints
  * read follow the policy (window doubles per failure, reset on success).
@@ -1085,6 +1184,7 @@ static struct kunit_case compaction_live_cases[] = {
 	KUNIT_CASE(compaction_live_failed_page_goes_back),
 	KUNIT_CASE(compaction_live_contig_range),
 	KUNIT_CASE(compaction_live_capture),
+	KUNIT_CASE(compaction_live_isolation_wait_ends),
 	{}
 };
 
