@@ -63,7 +63,7 @@ TIMEOUT    ?= 900
 # selftests run by 'make check', in this order: upstream's compaction_test and
 # ours, tools/testing/selftests/mm/compaction_*.c, which that folder's Makefile
 # builds (patches/0004); harness/tests/test_kselftest.py fails if the two differ
-SELFTESTS  ?= compaction_test compaction_thp compaction_fragment compaction_integrity compaction_knobs compaction_proactive compaction_suitability compaction_events compaction_kinds compaction_contig
+SELFTESTS  ?= compaction_test compaction_thp compaction_fragment compaction_integrity compaction_knobs compaction_proactive compaction_suitability compaction_events compaction_kinds compaction_contig compaction_isolated
 INITRAMFS  := $(GUEST)/initramfs.cpio
 
 PACKAGES := build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils file \

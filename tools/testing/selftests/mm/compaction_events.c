@@ -848,27 +848,16 @@ static bool fault_huge(char *extent)
 	return !vmstat_get("thp_fault_alloc", &after) && after > before;
 }
 
-#define MPOL_BIND_MODE	2	/* uapi linux/mempolicy.h MPOL_BIND */
-
-/* The node of the page at @addr (move_pages(2) without moving), or -1. */
-static int page_node(void *addr)
-{
-	int status = -1;
-
-	if (syscall(SYS_move_pages, 0, 1UL, &addr, NULL, &status, 0))
-		return -1;
-	return status;
-}
-
 /* Memory of [@mem, @mem + @len) from node @nid only (none: -1). */
 static void bind_node(char *mem, size_t len, int nid)
 {
-	unsigned long mask = 1UL << nid;
+	int err;
 
 	if (nid < 0)
 		return;
-	if (nid >= 64 || syscall(SYS_mbind, mem, len, MPOL_BIND_MODE, &mask, 64UL, 0U))
-		ksft_exit_fail_msg("mbind to node %d: %s\n", nid, strerror(errno));
+	err = node_bind(mem, len, nid);
+	if (err)
+		ksft_exit_fail_msg("mbind to node %d: %s\n", nid, strerror(-err));
 }
 
 /* The nodes with memory (a compact file), or { -1 } without NUMA. */
@@ -881,25 +870,6 @@ static int mem_nodes(int *nodes)
 		nn = 1;
 	}
 	return nn;
-}
-
-/* MemFree of node @nid in kB (its meminfo), or -1. */
-static long node_free_kb(int nid)
-{
-	char path[128], line[256];
-	long kb = -1;
-	int n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Node %d MemFree: %ld kB", &n, &kb) == 2)
-			break;
-	fclose(f);
-	return kb;
 }
 
 /*

@@ -286,6 +286,47 @@ int node_compact_files(int *nodes, int max)
 	return n;
 }
 
+long node_free_kb(int nid)
+{
+	char path[128], line[256];
+	long kb = -1;
+	int n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Node %d MemFree: %ld kB", &n, &kb) == 2)
+			break;
+	fclose(f);
+	return kb;
+}
+
+#define MPOL_BIND_MODE	2	/* uapi linux/mempolicy.h MPOL_BIND */
+
+int node_bind(void *mem, size_t len, int nid)
+{
+	unsigned long mask;
+
+	if (nid < 0 || nid >= 64)
+		return -EINVAL;
+	mask = 1UL << nid;
+	if (syscall(SYS_mbind, mem, len, MPOL_BIND_MODE, &mask, 64UL, 0U))
+		return -errno;
+	return 0;
+}
+
+int page_node(void *addr)
+{
+	int status = -1;
+
+	if (syscall(SYS_move_pages, 0, 1UL, &addr, NULL, &status, 0))
+		return -1;
+	return status;
+}
+
 double now_s(void)
 {
 	struct timespec ts;

@@ -88,6 +88,12 @@ int vmstat_read(const char *const *names, unsigned long *val, int n);
 long free_2m_blocks(bool skip_dma);
 /* The fake or real NUMA nodes that have a compact file: their count. */
 int node_compact_files(int *nodes, int max);
+/* MemFree of node @nid in kB (its meminfo), or -1. */
+long node_free_kb(int nid);
+/* Memory of [@mem, @mem + @len) from node @nid only (mbind(MPOL_BIND)): 0 or -errno. */
+int node_bind(void *mem, size_t len, int nid);
+/* The node of the page at @addr (move_pages(2) without moving), or -1. */
+int page_node(void *addr);
 /* Monotonic time in seconds. */
 double now_s(void);
 
