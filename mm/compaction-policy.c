@@ -435,8 +435,9 @@ unsigned int cpol_plan_sources(const struct cpol_census_entry *blocks,
  * does not need CMA's free pages: its budget (cpol_plan_sources()) counts
  * only what it may fill, so it frees no more blocks than movable targets
  * can take.  CMA blocks are still emptied when they are cheap: that only
- * takes pages out of CMA.  Unplanned runs (direct compaction) fill CMA
- * blocks as upstream does.
+ * takes pages out of CMA.  The rule holds for every run that plans
+ * (manual, proactive, kcompactd), also one whose plan could not be made;
+ * direct compaction fills CMA blocks as upstream does.
  *
  * Return: true if @kind is CPOL_BLOCK_MOVABLE.
  */

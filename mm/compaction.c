@@ -1675,14 +1675,18 @@ fail:
 }
 
 /*
- * May the free scanner of a planned run take pages from the block at
- * @pfn, of kind @kind?  Never from a block it empties, nor from a CMA
- * block (cpol_plan_may_fill()).
+ * May the free scanner take pages from the block at @pfn, of kind @kind,
+ * as far as planning goes?  A run that plans never fills a CMA block
+ * (cpol_plan_may_fill()), also when it could not make its plan (no memory
+ * for the census: it then runs unplanned); a planned run never fills a
+ * block it empties.
  */
 static bool plan_may_fill(struct compact_control *cc, unsigned long pfn,
 			  enum cpol_block_kind kind)
 {
-	return !plan_is_source(&cc->plan, pfn) && cpol_plan_may_fill(kind);
+	if (run_wants_plan(cc) && !cpol_plan_may_fill(kind))
+		return false;
+	return !run_is_planned(cc) || !plan_is_source(&cc->plan, pfn);
 }
 
 /*
@@ -1830,8 +1834,7 @@ static enum free_step free_scanner_work_block(struct compact_control *cc,
 
 		if (!cpol_may_fill(&blk, &rules))
 			return FREE_BLOCK_DONE;
-		if (run_is_planned(cc) &&
-		    !plan_may_fill(cc, cc->cur.free_pfn, blk.kind))
+		if (!plan_may_fill(cc, cc->cur.free_pfn, blk.kind))
 			return FREE_BLOCK_DONE;
 		if (blk.skip && free_scanner_uses_hints(cc))
 			return FREE_BLOCK_DONE;

@@ -1952,7 +1952,7 @@ static int cma_case(int secs, int min_pct)
 	char dir[300], path[320], c;
 	long base, tries = 0, ok = 0, used, used_ok = 0, used_fail = 0, enomem = 0;
 	long ebusy = 0, other = 0, cfail = 0, injected, area0, area1;
-	long before = 0, after = 0, parked = 0, sampled = 0;
+	long before = 0, after = 0, parked = 0, sampled = 0, collapsed = 0;
 	bool sample;
 	int other_errno = 0, pfd[2], status = -1;
 	int afd, ffd, cfd, kpf;
@@ -2014,14 +2014,22 @@ static int cma_case(int secs, int min_pct)
 		}
 		/* the first writes and every 8th after: what compaction adds */
 		sample = tries <= 3 || tries % 8 == 0;
-		if (sample)
+		if (sample) {
+			collapsed = vmstat("thp_collapse_alloc");
 			before = area_used(kpf, dir, base);
+		}
 		if (pwrite(cfd, "1", 1, 0) != 1)
 			cfail++;
 		if (sample) {
 			after = area_used(kpf, dir, base);
 			parked += after > before ? after - before : 0;
 			sampled++;
+			/* who else allocated meanwhile: khugepaged's huge pages */
+			if (after > before)
+				printf("# cma-area: try %ld: %ld more of the area's pages in use "
+				       "after compact_memory (%ld -> %ld); khugepaged collapsed %ld "
+				       "huge pages meanwhile\n", tries, after - before, before,
+				       after, vmstat("thp_collapse_alloc") - collapsed);
 		}
 		if (tries <= 3 || tries % 1000 == 0)
 			printf("# cma-case: try %ld (%ld ok so far), then compact_memory: %ld of the "
