@@ -253,42 +253,6 @@ static long fill_and_punch(int nid, long *huge)
 	return *huge < 0 ? -1 : (long)n;
 }
 
-/* Free 2 MiB blocks of node @nid, from /proc/buddyinfo. */
-static long node_free_2m(int nid)
-{
-	char line[512], *p;
-	long blocks = 0;
-	FILE *f = fopen("/proc/buddyinfo", "r");
-	int node, order;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %d,", &node) != 1 || node != nid)
-			continue;
-		p = strstr(line, "zone");
-		if (!p)
-			continue;
-		p += 4;
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ')
-			p++;
-		for (order = 0; *p; order++) {
-			char *end;
-			long n = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (order >= 9)
-				blocks += n << (order - 9);
-			p = end;
-		}
-	}
-	fclose(f);
-	return blocks;
-}
-
 int main(void)
 {
 	struct mover m[2] = { { .from = 0, .to = 1 }, { .from = 1, .to = 0 } };
@@ -321,7 +285,7 @@ int main(void)
 		if (filled < 0)
 			ksft_exit_fail_msg("cannot fill node %d\n", i);
 		ksft_print_msg("node %d: %ld pages filled, %ld huge pages taken, every other 4 KiB page given back; %ld kB free, %ld free 2 MiB blocks\n",
-			       i, filled, huge, node_free_kb(i), node_free_2m(i));
+			       i, filled, huge, node_free_kb(i), node_free_2m_blocks(i, false));
 	}
 	ksft_test_result(m[0].r.huge >= (long)(REGION_PAGES / PAGES_PER_BLOCK / 2) &&
 			 m[1].r.huge >= (long)(REGION_PAGES / PAGES_PER_BLOCK / 2),

@@ -241,6 +241,11 @@ int vmstat_read(const char *const *names, unsigned long *val, int n)
 
 long free_2m_blocks(bool skip_dma)
 {
+	return node_free_2m_blocks(-1, skip_dma);
+}
+
+long node_free_2m_blocks(int nid, bool skip_dma)
+{
 	char line[512], zone[32];
 	long blocks = 0;
 	int node, off;
@@ -255,6 +260,8 @@ long free_2m_blocks(bool skip_dma)
 		int order = 0;
 
 		if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &off) != 2)
+			continue;
+		if (nid >= 0 && node != nid)
 			continue;
 		if (skip_dma && !strcmp(zone, "DMA"))
 			continue;

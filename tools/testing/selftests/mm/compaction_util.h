@@ -86,6 +86,8 @@ int vmstat_read(const char *const *names, unsigned long *val, int n);
  * @skip_dma (user pages never come from there).  -1 if unreadable.
  */
 long free_2m_blocks(bool skip_dma);
+/* The same for node @nid's zones only (-1: every node's). */
+long node_free_2m_blocks(int nid, bool skip_dma);
 /* The fake or real NUMA nodes that have a compact file: their count. */
 int node_compact_files(int *nodes, int max);
 /* MemFree of node @nid in kB (its meminfo), or -1. */
