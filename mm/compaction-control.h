@@ -175,11 +175,10 @@ enum compact_plan_windows {
  *               end.
  * @windows:     (r) how the census reads the zone: whole at once
  *               (PLAN_WHOLE_ZONE), or a window at a time, each window
- *               given a fixed budget (PLAN_WINDOWS_GOAL, @window_budget)
- *               or its own free pages less the reserve
- *               (PLAN_WINDOWS_SCORE, cpol_score_window_budget()).
- * @window_budget: (r) PLAN_WINDOWS_GOAL: each window's budget
- *               (cpol_goal_window_budget()); 0 otherwise.
+ *               given a fixed budget for the run's order
+ *               (PLAN_WINDOWS_GOAL, cpol_goal_window_budget()) or its own
+ *               free pages less the reserve (PLAN_WINDOWS_SCORE,
+ *               cpol_score_window_budget()).
  * @census_first: (r) windowed: where the census began
  *               (plan_census_start()); it reads up to the zone's end, then
  *               from the zone's start up to here.
@@ -215,7 +214,6 @@ struct compact_plan {
 	unsigned int nr_sources;
 	unsigned long end_pfn;
 	enum compact_plan_windows windows;
-	unsigned long window_budget;
 	unsigned long census_first;
 	unsigned long census_next;
 	unsigned long census_stop;

@@ -1496,10 +1496,12 @@ static unsigned long plan_take(struct compact_plan *plan,
  * for the score (proactive) the window's own free pages less the reserve,
  * planned once (cpol_score_window_budget()).
  */
-static unsigned long plan_window_budget(const struct compact_plan *plan)
+static unsigned long plan_window_budget(const struct compact_control *cc)
 {
+	const struct compact_plan *plan = &cc->plan;
+
 	if (plan->windows == PLAN_WINDOWS_GOAL)
-		return plan->window_budget;
+		return cpol_goal_window_budget(cc->req.order, pageblock_order);
 	return cpol_score_window_budget(plan->window, plan->window_nr,
 					PLAN_RESERVE);
 }
@@ -1550,7 +1552,7 @@ static bool plan_next_block(struct compact_control *cc, unsigned long *pfn)
 		bitmap_zero(chosen, PLAN_WINDOW_BLOCKS);
 		if (plan->window_nr &&
 		    cpol_plan_sources(plan->window, plan->window_nr,
-				      plan_window_budget(plan), chosen)) {
+				      plan_window_budget(cc), chosen)) {
 			*pfn = plan_take(plan, chosen, plan->window_first,
 					 plan->window_nr, zone_end);
 			for_each_set_bit(i, chosen, plan->window_nr)
@@ -1631,9 +1633,7 @@ static void plan_make(struct compact_control *cc)
 	 */
 	drain_all_pages(zone);
 	if (cc->req.reason == COMPACT_REASON_KCOMPACTD) {
-		plan->window_budget = cpol_goal_window_budget(cc->req.order,
-							      pageblock_order);
-		if (plan->window_budget)
+		if (cpol_goal_window_budget(cc->req.order, pageblock_order))
 			plan->windows = PLAN_WINDOWS_GOAL;
 	} else if (cc->req.reason == COMPACT_REASON_PROACTIVE) {
 		plan->windows = PLAN_WINDOWS_SCORE;
