@@ -205,12 +205,15 @@ static const int worker_share[NR_WORKERS] = {
  * @retried:	rounds that failed with a retryable error and were retried
  * @pid:	the worker's pid (migrate_pages(2) targets the anon worker)
  * @done:	set when the worker finished its last sweep
+ * @busy_since: when the worker's current long call (a memory offline)
+ *		began, 0 outside one: the parent prints where it waits
  */
 struct wstats {
 	uint64_t rounds, bytes, mismatch, errors, retried;
 	uint64_t ops[6];
 	pid_t pid;
 	int done;
+	time_t busy_since;
 };
 
 static const char * const op_name[NR_WORKERS][6] = {
@@ -226,7 +229,8 @@ static const char * const op_name[NR_WORKERS][6] = {
 			"slowest-ms" },
 	[W_KALLOC]  = { "dgrams", "pipe-resizes", "queue-full" },
 	[W_CMA]     = { "alloc-ok", "alloc-retry", "frees", "pages" },
-	[W_HOTPLUG] = { "online", "offline", "offline-retry", "blocks" },
+	[W_HOTPLUG] = { "online", "offline", "offline-retry", "blocks", "slowest-ms",
+			"offline-s" },
 	[W_FRAG]    = { "MiB-walked", "layouts", "thp-faults", "huge" },
 };
 
@@ -236,8 +240,8 @@ static int seconds = 180;
 static time_t deadline;
 static unsigned long long dimm_addr, dimm_bytes;
 static int nr_nodes = 1;		/* online nodes: nodeN/compact */
-static int mem_node[64], nr_mem_nodes = 1;	/* nodes with memory */
-static unsigned long mem_node_mask = 1;		/* the same, as a node mask */
+static unsigned long mem_node_mask = 1;		/* nodes with memory */
+static int nr_mem_nodes = 1;			/* its weight */
 static long free_kb_start;
 static enum worker_kind me;
 static bool fault_mode;
@@ -294,11 +298,31 @@ static void arm_faults(void)
 		close(fd);
 }
 
+/* a node with memory, picked at random */
+static int any_mem_node(void)
+{
+	uint64_t skip = rnd_below(nr_mem_nodes);
+	int node = 0;
+
+	for (;; node++)
+		if ((mem_node_mask >> node & 1) && skip-- == 0)
+			return node;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* milliseconds of CLOCK_MONOTONIC since @t0 */
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 /*
@@ -969,7 +993,7 @@ static void run_migrate(size_t bytes)
 	arm_faults();
 	while (time_left()) {
 		size_t first = rnd_below(r.nchunks * CHUNK_PAGES - BATCH), i;
-		int to = mem_node[rnd_below(nr_mem_nodes)];
+		int to = any_mem_node();
 
 		for (i = 0; i < BATCH; i++) {
 			pages[i] = page_addr(&r, first + i);
@@ -983,7 +1007,7 @@ static void run_migrate(size_t bytes)
 			s->ops[1] += status[i] == to;
 		if (nr_mem_nodes > 1 && !rnd_below(4)) {
 			unsigned long from = mem_node_mask;
-			unsigned long dest = 1UL << mem_node[rnd_below(nr_mem_nodes)];
+			unsigned long dest = 1UL << any_mem_node();
 			pid_t pid = rnd_below(2) ? stats[W_ANON].pid : 0;
 
 			/*
@@ -1293,24 +1317,20 @@ static void memory_nodes(void)
 	char buf[256], *p;
 	long a, b;
 
-	nr_mem_nodes = 0;
 	mem_node_mask = 0;
 	if (read_str("/sys/devices/system/node/has_memory", buf, sizeof(buf)))
 		buf[0] = '\0';
 	for (p = buf; *p >= '0' && *p <= '9';) {
 		a = strtol(p, &p, 10);
 		b = *p == '-' ? strtol(p + 1, &p, 10) : a;
-		for (; a <= b && a < 64 && nr_mem_nodes < 64; a++) {
-			mem_node[nr_mem_nodes++] = (int)a;
+		for (; a <= b && a < 64; a++)
 			mem_node_mask |= 1UL << a;
-		}
 		if (*p == ',')
 			p++;
 	}
-	if (!nr_mem_nodes) {
-		mem_node[nr_mem_nodes++] = 0;
+	if (!mem_node_mask)
 		mem_node_mask = 1;
-	}
+	nr_mem_nodes = __builtin_popcountl(mem_node_mask);
 }
 
 static void run_compact(void)
@@ -1319,7 +1339,7 @@ static void run_compact(void)
 	static const char * const en[] = { "always", "madvise" };
 	static const char * const df[] = { "always", "madvise", "defer+madvise", "defer" };
 	struct wstats *s = &stats[me];
-	struct timespec t0, t1;
+	struct timespec t0;
 	char path[64];
 	uint64_t ms;
 	int n;
@@ -1373,8 +1393,7 @@ static void run_compact(void)
 			break;
 		}
 		/* the slowest write: how long a manual run took */
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		ms = ms_since(&t0);
 		if (ms > s->ops[4])
 			s->ops[4] = ms;
 		s->rounds++;
@@ -1513,6 +1532,35 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
+/*
+ * One offline write, bounded by an alarm after 30 s (the kernel checks for
+ * signals between its passes over the block, so a pass may run past it).
+ * Its time goes into the slowest-ms and offline-s counts; one over 10 s is
+ * printed.
+ */
+static int timed_offline(unsigned long nr)
+{
+	struct wstats *s = &stats[me];
+	struct timespec t0;
+	uint64_t ms;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s->busy_since = time(NULL);
+	alarm(30);
+	err = block_state(nr, "offline");
+	alarm(0);
+	s->busy_since = 0;
+	ms = ms_since(&t0);
+	if (ms > s->ops[4])
+		s->ops[4] = ms;
+	s->ops[5] += ms / 1000;
+	if (ms > 10000)
+		printf("# hotplug: offline memory%lu took %" PRIu64 " ms: %s\n", nr, ms,
+		       err ? strerror(-err) : "done");
+	return err;
+}
+
 static void run_hotplug(void)
 {
 	struct wstats *s = &stats[me];
@@ -1554,9 +1602,7 @@ static void run_hotplug(void)
 		sleep_ms(2000 + rnd_below(3000));
 		for (b = 0; b < nblocks; b++) {
 			for (;;) {
-				alarm(30);
-				err = block_state(first + b, "offline");
-				alarm(0);
+				err = timed_offline(first + b);
 				if (!err || !retryable(-err))
 					break;
 				if (time(NULL) > deadline + 120) {
@@ -1638,7 +1684,7 @@ static void tap(bool ok, const char *fmt, ...)
  */
 static void idle_compaction(void)
 {
-	struct timespec t0, t1;
+	struct timespec t0;
 	long ms, slowest = 0;
 	int n, err, failed = 0;
 	char path[64];
@@ -1654,8 +1700,7 @@ static void idle_compaction(void)
 			printf("# idle: %s: %s\n", path, strerror(-err));
 			failed++;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		ms = ms_since(&t0);
 		printf("# idle: %s took %ld ms\n", path, ms);
 		if (ms > slowest)
 			slowest = ms;
@@ -2282,7 +2327,7 @@ static int kill_case(int secs)
 	/* the layout takes a while on a debug kernel: the kills get SECONDS */
 	deadline = time(NULL) + secs;
 	while (time_left() && kill_room()) {
-		struct timespec t0, t1;
+		struct timespec t0;
 		int pfd[2], status;
 		char c;
 		bool in_stack, in_trace;
@@ -2322,8 +2367,7 @@ static int kill_case(int secs)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		ms = ms_since(&t0);
 		kills++;
 		total += ms;
 		if (ms > worst)
@@ -2420,35 +2464,58 @@ static void usage(const char *prog)
 	exit(2);
 }
 
+/* @pid's kernel stack, one "#   " line per frame */
+static void print_stack(pid_t pid)
+{
+	char path[64], buf[2048], *line;
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	if (read_str(path, buf, sizeof(buf)))
+		return;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		printf("#   %s\n", line);
+}
+
+/* a data worker that has not finished one round yet, and where it waits */
+static void report_no_round(const pid_t *pids, int k)
+{
+	char path[64], buf[2048], *line, state = '?';
+
+	if (!pids[k] || (!worker_share[k] && k != W_FILE) || stats[k].rounds ||
+	    stats[k].done)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pids[k]);
+	line = read_str(path, buf, sizeof(buf)) ? NULL : strrchr(buf, ')');
+	if (line && line[1])
+		state = line[2];
+	printf("# %s: no round yet after %ld s, state %c\n", worker_name[k],
+	       (long)(seconds - (deadline - time(NULL))), state);
+	print_stack(pids[k]);
+}
+
 /*
- * Until the deadline, every 30 s: a data worker that has not finished one
- * round yet is printed with where it waits (its state, wchan and kernel
- * stack), the hint when a worker ends with 0 rounds.
+ * Until the deadline: every 30 s, a data worker that has not finished one
+ * round yet is printed with where it waits (its state and kernel stack),
+ * the hint when a worker ends with 0 rounds; every 10 s, a worker that has
+ * been inside one long call (a memory offline) for 15 s or more.
  */
 static void watch_workers(const pid_t *pids)
 {
-	char path[64], buf[2048];
+	unsigned int tick;
+	time_t since;
 	int k;
 
-	while (time(NULL) + 30 < deadline) {
-		sleep(30);
+	for (tick = 1; time(NULL) + 10 < deadline; tick++) {
+		sleep(10);
 		for (k = 0; k < NR_WORKERS; k++) {
-			char *line, state = '?';
-
-			if (!pids[k] || (!worker_share[k] && k != W_FILE) || stats[k].rounds ||
-			    stats[k].done)
-				continue;
-			snprintf(path, sizeof(path), "/proc/%d/stat", pids[k]);
-			line = read_str(path, buf, sizeof(buf)) ? NULL : strrchr(buf, ')');
-			if (line && line[1])
-				state = line[2];
-			printf("# %s: no round yet after %ld s, state %c\n", worker_name[k],
-			       (long)(seconds - (deadline - time(NULL))), state);
-			snprintf(path, sizeof(path), "/proc/%d/stack", pids[k]);
-			if (read_str(path, buf, sizeof(buf)))
-				continue;
-			for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-				printf("#   %s\n", line);
+			if (tick % 3 == 0)
+				report_no_round(pids, k);
+			since = stats[k].busy_since;
+			if (pids[k] && since && time(NULL) - since >= 15) {
+				printf("# %s: in one call for %ld s:\n", worker_name[k],
+				       (long)(time(NULL) - since));
+				print_stack(pids[k]);
+			}
 		}
 		fflush(stdout);
 	}
