@@ -25,19 +25,23 @@ TOP        := $(CURDIR)
 # --- kernels ----------------------------------------------------------------
 # test: ours; stock: the same base and configs without any of our files or
 # patches; debug: ours with the checkers on; kcsan: debug with KCSAN in place
-# of KASAN (make stress FLAVOUR=kcsan); numa: test with ACPI NUMA (make
-# stress's guest with a node without memory).
+# of KASAN (make stress FLAVOUR=kcsan); stock-debug: stock with the debug
+# flavour's checkers (make stress FLAVOUR=stock-debug: upstream under the
+# same load); numa: test with ACPI NUMA (make stress's guest with a node
+# without memory).
 FLAVOUR    ?= test
 MATRIX     ?= $(sort $(basename $(notdir $(wildcard configs/matrix/*.config))))
 FRAGS      := configs/boot.config configs/mm.config configs/test.config
 FRAGS_test  = $(FRAGS) configs/ours.config
 FRAGS_stock = $(FRAGS)
 FRAGS_debug = $(FRAGS_test) configs/debug.config
+FRAGS_stock-debug = $(FRAGS_stock) configs/debug.config
 FRAGS_kcsan = $(FRAGS_debug) configs/kcsan.config
 FRAGS_numa  = $(FRAGS_test) configs/numa.config
 SRC_test    = $(OUR_TREE)
 SRC_stock   = $(BASE_TREE)
 SRC_debug   = $(OUR_TREE)
+SRC_stock-debug = $(BASE_TREE)
 SRC_kcsan   = $(OUR_TREE)
 SRC_numa    = $(OUR_TREE)
 # matrix-NAME: our tree with configs/matrix/NAME.config on top; its base
@@ -69,8 +73,8 @@ INITRAMFS  := $(GUEST)/initramfs.cpio
 PACKAGES := build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils file \
 	    patch git python3 ccache qemu-system-x86 busybox-static rsync
 
-ifeq ($(filter $(FLAVOUR),test stock debug kcsan numa $(MATRIX:%=matrix-%)),)
-$(error FLAVOUR must be test, stock, debug, kcsan, numa or matrix-NAME for a configs/matrix/NAME.config)
+ifeq ($(filter $(FLAVOUR),test stock debug stock-debug kcsan numa $(MATRIX:%=matrix-%)),)
+$(error FLAVOUR must be test, stock, debug, stock-debug, kcsan, numa or matrix-NAME for a configs/matrix/NAME.config)
 endif
 
 .PHONY: help deps base tree kernel config headers selftests initramfs \
@@ -79,13 +83,13 @@ endif
 help:
 	@echo 'make run        build our kernel, boot it and show compaction at work'
 	@echo 'make check      build, boot and run every test; prints "N passed, N failed"'
-	@echo 'make stress     minutes of mixed load on the debug kernel (STRESS_MINUTES, FLAVOUR=kcsan)'
+	@echo 'make stress     minutes of mixed load on the debug kernel (STRESS_MINUTES, FLAVOUR=kcsan|stock-debug)'
 	@echo 'make shell      boot our kernel to an interactive BusyBox shell'
 	@echo 'make bench      stock against ours on the compaction workloads (WORKLOAD=thp for one)'
 	@echo 'make mutants    each broken engine in harness/mutants must fail the tests'
 	@echo 'make detectors  KASAN, lockdep and KCSAN each catch a bug planted on purpose'
 	@echo 'make matrix     build our tree with each of configs/matrix/*.config (COMPACTION=n, ...)'
-	@echo 'make kernel     build a kernel (FLAVOUR=test|stock|debug|kcsan|numa, default test)'
+	@echo 'make kernel     build a kernel (FLAVOUR=test|stock|debug|stock-debug|kcsan|numa, default test)'
 	@echo 'make patches    write our whole change as a git-am series to $(RESULTS)/patches'
 	@echo 'make clean      drop build dirs, our tree and $(RESULTS); keep the download'
 	@echo 'make distclean  drop the whole cache ($(CACHE))'
@@ -102,7 +106,7 @@ base: deps
 tree: base
 	@harness/apply.sh $(BASE_TREE) $(OUR_TREE) $(TOP)
 
-config: $(if $(filter stock,$(FLAVOUR)),base,tree)
+config: $(if $(filter stock stock-debug,$(FLAVOUR)),base,tree)
 	@KCC="$(KCC)" harness/kconfig.sh $(SRC) $(OBJ) $(addprefix $(TOP)/,$(FRAGS_$(FLAVOUR)))
 
 kernel: config
@@ -152,14 +156,15 @@ shell: kernel initramfs
 check: deps
 	@harness/check.sh
 
-# minutes of mixed load on the debug kernel (FLAVOUR=kcsan: the KCSAN one),
-# once per STRESS_CPUS; see harness/stress.sh
+# minutes of mixed load on the debug kernel (FLAVOUR=kcsan: the KCSAN one;
+# FLAVOUR=stock-debug: upstream's, to compare), once per STRESS_CPUS; see
+# harness/stress.sh
 STRESS_MINUTES ?= 3
 STRESS_SEED    ?= 1
 STRESS_CPUS    ?= 2 4
 STRESS_MEM     ?= 2G
 stress: deps
-	@FLAVOUR=$(if $(filter kcsan,$(FLAVOUR)),kcsan,debug) STRESS_MINUTES=$(STRESS_MINUTES) \
+	@FLAVOUR=$(if $(filter kcsan stock-debug,$(FLAVOUR)),$(FLAVOUR),debug) STRESS_MINUTES=$(STRESS_MINUTES) \
 	  STRESS_SEED=$(STRESS_SEED) STRESS_CPUS="$(STRESS_CPUS)" STRESS_MEM=$(STRESS_MEM) \
 	  harness/stress.sh
 

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # stress.sh - what 'make stress' runs: build the debug kernel (or, with
-# FLAVOUR=kcsan, the KCSAN one) and the guest, then boot it once per CPU
+# FLAVOUR=kcsan, the KCSAN one; with FLAVOUR=stock-debug, upstream 6.12
+# with the same checkers, to tell our faults from upstream's under the
+# same load) and the guest, then boot it once per CPU
 # count in $STRESS_CPUS and run stress/stress.c for $STRESS_MINUTES while
 # it is judged like 'make check' judges its guests (harness/results.py:
 # any kernel report, taint, debug_locks 0, leak, or a failed check of the
@@ -105,6 +107,8 @@ odd() {
 	grep -a -E '^ +(not )?ok |# stress: |# idle: |# harness: leak check' \
 		"$run/stress-$name.log" | sed 's/^ */    /'
 }
+# the odd machines boot our test, debug and numa kernels: not for stock
+[ "$flavour" = stock-debug ] && STRESS_ODD=0
 if [ "${STRESS_ODD:-1}" != 0 ]; then
 	make -s kernel FLAVOUR=test || die "the test kernel did not build"
 	test_kernel=$(make -s --no-print-directory vars FLAVOUR=test | sed -n 's/^kernel=\([^ ]*\).*/\1/p')
