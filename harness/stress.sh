@@ -107,7 +107,7 @@ odd() {
 	grep -a -E '^ +(not )?ok |# stress: |# idle: |# harness: leak check' \
 		"$run/stress-$name.log" | sed 's/^ */    /'
 }
-# the odd machines boot our test, debug and numa kernels: not for stock
+# the odd machines boot our test and numa kernels: not for stock
 [ "$flavour" = stock-debug ] && STRESS_ODD=0
 if [ "${STRESS_ODD:-1}" != 0 ]; then
 	make -s kernel FLAVOUR=test || die "the test kernel did not build"

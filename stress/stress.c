@@ -230,7 +230,7 @@ static const char * const op_name[NR_WORKERS][6] = {
 	[W_KALLOC]  = { "dgrams", "pipe-resizes", "queue-full" },
 	[W_CMA]     = { "alloc-ok", "alloc-retry", "frees", "pages" },
 	[W_HOTPLUG] = { "online", "offline", "offline-retry", "blocks", "slowest-ms",
-			"offline-s" },
+			"offline-ms" },
 	[W_FRAG]    = { "MiB-walked", "layouts", "thp-faults", "huge" },
 };
 
@@ -1535,8 +1535,8 @@ static void on_alarm(int sig)
 /*
  * One offline write, bounded by an alarm after 30 s (the kernel checks for
  * signals between its passes over the block, so a pass may run past it).
- * Its time goes into the slowest-ms and offline-s counts; one over 10 s is
- * printed.
+ * Its time goes into the slowest-ms and offline-ms counts; one over 10 s
+ * is printed.
  */
 static int timed_offline(unsigned long nr)
 {
@@ -1554,7 +1554,7 @@ static int timed_offline(unsigned long nr)
 	ms = ms_since(&t0);
 	if (ms > s->ops[4])
 		s->ops[4] = ms;
-	s->ops[5] += ms / 1000;
+	s->ops[5] += ms;
 	if (ms > 10000)
 		printf("# hotplug: offline memory%lu took %" PRIu64 " ms: %s\n", nr, ms,
 		       err ? strerror(-err) : "done");
