@@ -2493,22 +2493,40 @@ static void report_no_round(const pid_t *pids, int k)
 	print_stack(pids[k]);
 }
 
+/* whether a worker has not exited yet (asked without reaping it) */
+static bool worker_running(pid_t pid)
+{
+	siginfo_t info = { 0 };
+
+	return pid && !waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) &&
+	       !info.si_pid;
+}
+
 /*
- * Until the deadline: every 30 s, a data worker that has not finished one
+ * Until the deadline, every 30 s: a data worker that has not finished one
  * round yet is printed with where it waits (its state and kernel stack),
- * the hint when a worker ends with 0 rounds; every 10 s, a worker that has
- * been inside one long call (a memory offline) for 15 s or more.
+ * the hint when a worker ends with 0 rounds.  Every 10 s until the last
+ * worker has exited (a memory offline begun before the deadline may run
+ * on past it, retries included), a worker that has been inside one long
+ * call for 15 s or more, with its stack.
  */
 static void watch_workers(const pid_t *pids)
 {
 	unsigned int tick;
+	bool running;
 	time_t since;
 	int k;
 
-	for (tick = 1; time(NULL) + 10 < deadline; tick++) {
-		sleep(10);
+	for (tick = 1; ; tick++) {
+		sleep(1);
+		for (k = 0, running = false; k < NR_WORKERS; k++)
+			running |= worker_running(pids[k]);
+		if (!running)
+			return;
+		if (tick % 10)
+			continue;
 		for (k = 0; k < NR_WORKERS; k++) {
-			if (tick % 3 == 0)
+			if (tick % 30 == 0 && time(NULL) < deadline)
 				report_no_round(pids, k);
 			since = stats[k].busy_since;
 			if (pids[k] && since && time(NULL) - since >= 15) {
