@@ -2008,10 +2008,9 @@ static long area_used(int kpf, const char *dir, long base)
  * migrate and the case measured nothing.  So find the area's MiB with the
  * most user pages (on the LRU: a page on a per-CPU free list looks used
  * too, and a MiB that looked full went down to 62 at the first try) and
- * hold every MiB below it through debugfs (faults
- * off: migrating what is there may take a retry); each try then takes
- * that MiB, and frees it again first, being the newest entry of the
- * debugfs list.  Returns the pages held (0 when the first MiB is already
+ * hold every MiB below it through debugfs (faults off: migrating what is
+ * there may take a retry); each try then takes that MiB, and frees it
+ * again first, being the newest entry of the debugfs list.  Returns the pages held (0 when the first MiB is already
  * the busiest), -1 if they could not be held; *@mib and *@used tell which
  * MiB the tries take and how many of its pages are in use once held.
  */
