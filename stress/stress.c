@@ -2061,10 +2061,19 @@ static long hold_below_busiest(int afd, int kpf, const char *dir, long base,
 	return *mib * 256;
 }
 
+/* Give back the @held pages hold_below_busiest() took, through @ffd. */
+static void cma_free_held(int ffd, long held)
+{
+	char buf[32];
+
+	if (held && write(ffd, buf, snprintf(buf, sizeof(buf), "%ld", held)) < 0)
+		printf("# cma-case: freeing the %ld pages held: %s\n", held, strerror(errno));
+}
+
 static int cma_case(int secs, int min_pct)
 {
 	enum { PAGES = 256 };	/* 1 MiB */
-	char dir[300], path[320], buf[32], c;
+	char dir[300], path[320], c;
 	long base, tries = 0, ok = 0, used, used_ok = 0, used_fail = 0, enomem = 0;
 	long held, mib;
 	long ebusy = 0, other = 0, cfail = 0, injected, area0, area1;
@@ -2116,6 +2125,9 @@ static int cma_case(int secs, int min_pct)
 	       "%ld pages below it held through debugfs\n", mib, used, held);
 	if (faults_on(10, 0)) {
 		printf("not ok 1 cma-case: cannot set up fail_page_alloc\n");
+		cma_free_held(ffd, held);
+		kill(load, SIGTERM);
+		waitpid(load, &status, 0);
 		return 1;
 	}
 	fault_mode = true;
@@ -2173,8 +2185,7 @@ static int cma_case(int secs, int min_pct)
 	}
 	write_str("/proc/self/make-it-fail", "0");
 	injected = faults_off();
-	if (held && write(ffd, buf, snprintf(buf, sizeof(buf), "%ld", held)) < 0)
-		printf("# cma-case: freeing the %ld pages held: %s\n", held, strerror(errno));
+	cma_free_held(ffd, held);
 	area1 = area_used(kpf, dir, base);
 	kill(load, SIGTERM);
 	waitpid(load, &status, 0);
