@@ -69,8 +69,7 @@
  *        stress -C SECONDS [-P MIN_PERCENT]
  *        stress -K SECONDS
  *
- * -f sizes the workers as if FREE_KB were free (default: MemFree, less an
- * eighth of MemTotal below 256 MiB: sizing_free_kb()).
+ * -f sizes the workers as if FREE_KB were free (default: MemFree).
  * -w NAME,NAME... runs only those workers (a tiny guest, a guest without a
  * RAM disk, CMA area or dimm); the others are reported as skipped.
  *
@@ -1627,23 +1626,6 @@ static void run_hotplug(void)
 
 /* === The run === */
 
-/*
- * The free memory the data workers' shares are taken of (-f overrides).
- * Below 256 MiB, MemFree less an eighth of MemTotal: 6.12's per-CPU lists
- * grow up to an eighth of a zone (its high_max), pages no other CPU can
- * take.  On the 64 MiB guest, sized on MemFree, the oom-killer took a
- * worker in 2 of 11 boots, with 5.7 and 6.6 MiB on those lists and 3.3
- * and 2.4 MiB free; the larger guests keep their sizing.
- */
-static long sizing_free_kb(long free_kb)
-{
-	long total_kb = stat_field("/proc/meminfo", "MemTotal:");
-
-	if (total_kb >= 262144)
-		return free_kb;
-	return free_kb > total_kb / 8 ? free_kb - total_kb / 8 : 0;
-}
-
 static void run_worker(enum worker_kind k, long free_kb)
 {
 	size_t bytes = (size_t)free_kb * 1024 / 100 * worker_share[k];
@@ -2701,7 +2683,7 @@ int main(int argc, char **argv)
 	pid_t pids[NR_WORKERS] = { 0 };
 	uint64_t bytes = 0, mismatch = 0;
 	int opt, k, waited, status, nworkers = 0, cma_secs = 0, min_pct = 50, kill_secs = 0;
-	long size_kb = 0, sizing_kb;
+	long size_kb = 0;
 	size_t i;
 
 	while ((opt = getopt(argc, argv, "t:s:d:D:f:FC:P:K:w:")) != -1) {
@@ -2743,12 +2725,11 @@ int main(int argc, char **argv)
 	nr_nodes = node_count();
 	memory_nodes();
 	free_kb_start = stat_field("/proc/meminfo", "MemFree:");
-	sizing_kb = size_kb ? size_kb : sizing_free_kb(free_kb_start);
 	printf("TAP version 13\n");
 	printf("1..%d\n", nworkers + 5);
 	printf("# stress%s: seed %" PRIu64 ", %d s, %d node(s), %d with memory, MemFree %ld kB "
-	       "at the start, workers sized on %ld kB\n", fault_mode ? " -F" : "", seed, seconds,
-	       nr_nodes, nr_mem_nodes, free_kb_start, sizing_kb);
+	       "at the start\n", fault_mode ? " -F" : "", seed, seconds, nr_nodes, nr_mem_nodes,
+	       free_kb_start);
 	if (!fault_mode)
 		idle_compaction();
 	if (!fault_mode && setup())
@@ -2764,7 +2745,7 @@ int main(int argc, char **argv)
 			continue;
 		pids[k] = fork();
 		if (!pids[k]) {
-			run_worker(k, sizing_kb);
+			run_worker(k, size_kb ? size_kb : free_kb_start);
 			fflush(stdout);
 			_exit(0);
 		}
