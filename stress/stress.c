@@ -1658,6 +1658,8 @@ static const char * const counters[] = {
 	"compact_success", "compact_daemon_wake", "compact_daemon_migrate_scanned",
 	"compact_daemon_free_scanned", "thp_fault_alloc", "thp_fault_fallback",
 	"thp_migration_success", "numa_pages_migrated",
+	/* how often allocations found free memory at the min watermark */
+	"allocstall_dma32", "allocstall_normal", "allocstall_movable", "oom_kill",
 };
 #define NR_COUNTERS (sizeof(counters) / sizeof(counters[0]))
 
