@@ -1658,7 +1658,7 @@ static const char * const counters[] = {
 	"compact_success", "compact_daemon_wake", "compact_daemon_migrate_scanned",
 	"compact_daemon_free_scanned", "thp_fault_alloc", "thp_fault_fallback",
 	"thp_migration_success", "numa_pages_migrated",
-	/* how often allocations found free memory at the min watermark */
+	/* allocations that entered direct reclaim, by zone; oom-kills */
 	"allocstall_dma32", "allocstall_normal", "allocstall_movable", "oom_kill",
 };
 #define NR_COUNTERS (sizeof(counters) / sizeof(counters[0]))
@@ -2045,6 +2045,16 @@ static long hold_below_busiest(int afd, int kpf, const char *dir, long base,
 	return *mib * 256;
 }
 
+/* Stop the CMA case's load (cma_load()); its wait status. */
+static int stop_load(pid_t load)
+{
+	int status = -1;
+
+	kill(load, SIGTERM);
+	waitpid(load, &status, 0);
+	return status;
+}
+
 /* Give back the @held pages hold_below_busiest() took, through @ffd. */
 static void cma_free_held(int ffd, long held)
 {
@@ -2063,7 +2073,7 @@ static int cma_case(int secs, int min_pct)
 	long ebusy = 0, other = 0, cfail = 0, injected, area0, area1;
 	long before = 0, after = 0, parked = 0, sampled = 0, unread = 0, collapsed = 0;
 	bool sample;
-	int other_errno = 0, pfd[2], status = -1;
+	int other_errno = 0, pfd[2], status;
 	int afd, ffd, cfd, kpf;
 	pid_t load;
 
@@ -2101,8 +2111,7 @@ static int cma_case(int secs, int min_pct)
 		printf("not ok 1 cma-case: no try would migrate a page: %s\n", held < 0 ?
 		       "the MiBs below the area's busiest could not be held" :
 		       "the load left no page in use in the area");
-		kill(load, SIGTERM);
-		waitpid(load, &status, 0);
+		stop_load(load);
 		return 1;
 	}
 	printf("# cma-case: the tries take the area's MiB %ld (%ld of its pages in use), "
@@ -2110,8 +2119,7 @@ static int cma_case(int secs, int min_pct)
 	if (faults_on(10, 0)) {
 		printf("not ok 1 cma-case: cannot set up fail_page_alloc\n");
 		cma_free_held(ffd, held);
-		kill(load, SIGTERM);
-		waitpid(load, &status, 0);
+		stop_load(load);
 		return 1;
 	}
 	fault_mode = true;
@@ -2171,8 +2179,7 @@ static int cma_case(int secs, int min_pct)
 	injected = faults_off();
 	cma_free_held(ffd, held);
 	area1 = area_used(kpf, dir, base);
-	kill(load, SIGTERM);
-	waitpid(load, &status, 0);
+	status = stop_load(load);
 	printf("# cma-case: %s, %ld s: %ld allocation faults injected\n", dir, (long)secs,
 	       injected);
 	printf("# cma-case: used pages in the MiB the tries take, before a try: %.1f on average "
