@@ -224,6 +224,27 @@ static void ct_place_scanners(struct compact_control *cc, unsigned long migrate_
 	cc->cur.free_lists_off = lists_off;
 }
 
+/* Tries of compaction_rules_free_scanner_resumes() at its block. */
+#define CT_RESUME_TRIES	3
+
+/* A pageblock of our own, all free but its first page; NULL if none. */
+static struct page *ct_block_but_first(void)
+{
+	struct page *head;
+	unsigned long i;
+
+	head = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | __GFP_NORETRY,
+			   pageblock_order);
+	if (!head)
+		return NULL;
+	split_page(head, pageblock_order);
+	for (i = 1; i < pageblock_nr_pages; i++)
+		__free_page(head + i);
+	/* Freed pages wait on per-CPU lists: give them to the buddy. */
+	drain_all_pages(page_zone(head));
+	return head;
+}
+
 /*
  * The free scanner resumes inside a pageblock where it stopped: a refill
  * that needs more pages goes on from cursor.free_next and never looks at a
@@ -241,35 +262,41 @@ static void ct_place_scanners(struct compact_control *cc, unsigned long migrate_
  * refill rightly walked the rest of B and stepped down to the block below.
  * So the pfns crossed are counted from wherever the scanner stands: every
  * block from B down to its current one walked whole, then the current one
- * up to free_next.
+ * up to free_next.  Once they were all gone before the first refill, which
+ * took nothing in B and walked on to the zone's start; the case then sets
+ * its block up again (CT_RESUME_TRIES in all) and judges the last try.
  */
 static void compaction_rules_free_scanner_resumes(struct kunit *test)
 {
-	struct compact_control cc = { };
+	struct compact_control cc;
 	struct cpol_span span;
 	struct page *head;
-	unsigned long b, i, first, crossed;
+	unsigned long b, first, crossed;
+	int try;
 
-	head = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | __GFP_NORETRY,
-			   pageblock_order);
-	if (!head)
-		kunit_skip(test, "no free pageblock");
-	split_page(head, pageblock_order);
-	for (i = 1; i < pageblock_nr_pages; i++)
-		__free_page(head + i);
-	/* Freed pages wait on per-CPU lists: give them to the buddy. */
-	drain_all_pages(page_zone(head));
+	for (try = 1; ; try++) {
+		head = ct_block_but_first();
+		if (!head)
+			kunit_skip(test, "no free pageblock");
+		b = page_to_pfn(head);
+		memset(&cc, 0, sizeof(cc));
+		cc.req = whole_zone_request(page_zone(head), COMPACT_REASON_MANUAL);
+		cc.req.flags |= COMPACT_F_NO_SET_SKIP;
+		span = zone_span(cc.req.zone);
+		/* the walk, not the search of the free lists that comes first */
+		ct_place_scanners(&cc, span.start, b, true);
 
-	b = page_to_pfn(head);
-	cc.req = whole_zone_request(page_zone(head), COMPACT_REASON_MANUAL);
-	cc.req.flags |= COMPACT_F_NO_SET_SKIP;
-	span = zone_span(cc.req.zone);
-	/* the walk, not the search of the free lists that comes first */
-	ct_place_scanners(&cc, span.start, b, true);
-
-	cc.nr_migratepages = 1;
-	free_scanner_refill(&cc, 0);
-	first = cc.nr_freepages;
+		cc.nr_migratepages = 1;
+		free_scanner_refill(&cc, 0);
+		first = cc.nr_freepages;
+		if ((first && cc.cur.free_pfn == b) || try == CT_RESUME_TRIES)
+			break;
+		kunit_info(test, "block 0x%lx lost its free pages before the first refill (%lu taken, scanner at 0x%lx): again",
+			   b, first, cc.cur.free_pfn);
+		cc.nr_migratepages = 0;
+		free_lists_release(&cc);
+		__free_page(head);
+	}
 	KUNIT_EXPECT_EQ(test, cc.cur.free_pfn, b);
 	KUNIT_EXPECT_GT(test, cc.cur.free_next, b);
 	cc.nr_migratepages = first + 8;
@@ -330,14 +357,9 @@ static void compaction_rules_free_lists_search_stays_above(struct kunit *test)
 	unsigned long b;
 	int pass;
 
-	head = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | __GFP_NORETRY,
-			   pageblock_order);
+	head = ct_block_but_first();
 	if (!head)
 		kunit_skip(test, "no free pageblock");
-	split_page(head, pageblock_order);
-	for (b = 1; b < pageblock_nr_pages; b++)
-		__free_page(head + b);
-	drain_all_pages(page_zone(head));
 	b = page_to_pfn(head);
 
 	for (pass = 0; pass < 2; pass++) {
