@@ -136,12 +136,26 @@ def excerpt(lines, i):
 	return '\n'.join('    | ' + l for l in lines[max(0, i - EXCERPT_BEFORE):end])
 
 
+def unglue(lines):
+	"""@lines with each kernel message that came in the middle of a
+	program's line ("1..1[    1.670843] clocksource: ...") split off onto a
+	line of its own, so that the program's KTAP line reads whole."""
+	out = []
+	for line in lines:
+		m = PRINTK.search(line)
+		if m and line[:m.start()].strip():
+			out += [line[:m.start()], line[m.start():]]
+		else:
+			out.append(line)
+	return out
+
+
 def parse_ktap(kp, lines, what):
 	"""Parse one KTAP document with kunit_parser; return its Test."""
 	print(f'results: {what}:')
 	sys.stdout.flush()
 	try:
-		test = kp.parse_run_tests(lines)
+		test = kp.parse_run_tests(unglue(lines))
 	except Exception as e:  # pylint: disable=broad-except
 		# kunit_parser gives up on some malformed documents (a program
 		# that bails out mid-plan): that is a failed run, not a crash of

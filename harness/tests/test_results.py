@@ -94,6 +94,23 @@ class RecordedLogTest(unittest.TestCase):
 		self.assertEqual(rc, 0, out)
 		self.assertCounts(c, *EXPECT_CHECK)
 
+	def test_kernel_message_glued_to_a_ktap_line(self):
+		# the kernel printed while /init had written half of its plan line
+		# and of a result line: both still read whole (a 64 MiB stress
+		# boot once lost its plan "1..1" so, and all 15 results with it)
+		glued = [('1..6', '[    1.541463] tsc: Refined TSC clocksource calibration'),
+			 ('ok 2 compaction_thp', '[    9.100000] clocksource: Switched to tsc')]
+		text = '\n'.join(read_log('check.log')) + '\n'
+		for line, msg in glued:
+			self.assertIn('\n' + line + '\n', text)
+			text = text.replace('\n' + line + '\n', '\n' + line + msg + '\n\n', 1)
+		d = Derived(self)
+		rc, out, c = judge(d.file('glued.log', text), '--kunit', '--selftests',
+				   '--selftest-list', d.file('list', CHECK_LIST),
+				   '--require-suite', 'compaction-live')
+		self.assertEqual(rc, 0, out)
+		self.assertCounts(c, *EXPECT_CHECK)
+
 	def test_failed_kunit_case(self):
 		rc, out, c = judge('kunit-fail.log', '--kunit')
 		self.assertNotEqual(rc, 0, out)
