@@ -125,6 +125,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -2100,6 +2101,8 @@ static int cma_case(int secs, int min_pct)
 	close(pfd[1]);
 	if (load < 0 || read(pfd[0], &c, 1) != 1) {
 		printf("not ok 1 cma-case: the load did not start\n");
+		if (load > 0)
+			stop_load(load);
 		return 1;
 	}
 	area0 = area_used(kpf, dir, base);
@@ -2588,6 +2591,72 @@ static void report_no_round(const pid_t *pids, int k)
 	print_stack(pids[k]);
 }
 
+/*
+ * Free memory as the workers see it, sampled once a second while they run:
+ * the buddy allocator's free pages, the pages on the per-CPU lists (free,
+ * but only to the CPU that holds them), the min watermark and the
+ * watermark boost (included in the min).  Summed over the populated zones.  A small guest
+ * that runs out of memory does so with free pages on the per-CPU lists;
+ * this shows how close each kernel runs to that, not only when it kills.
+ */
+struct mem_sample {
+	long free, pcp, min, boost;
+};
+
+static struct {
+	long n, free_sum, free_min, pcp_sum, pcp_max;
+	long below_min, boosted;
+} mem_seen = { .free_min = LONG_MAX };
+
+static struct mem_sample mem_sample(void)
+{
+	struct mem_sample s = { 0 };
+	char line[256];
+	long v;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return s;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " pages free %ld", &v) == 1)
+			s.free += v;
+		else if (sscanf(line, " min %ld", &v) == 1)
+			s.min += v;
+		else if (sscanf(line, " boost %ld", &v) == 1)
+			s.boost += v;
+		else if (sscanf(line, " count: %ld", &v) == 1)
+			s.pcp += v;
+	}
+	fclose(f);
+	return s;
+}
+
+static void mem_note(void)
+{
+	struct mem_sample s = mem_sample();
+
+	mem_seen.n++;
+	mem_seen.free_sum += s.free;
+	mem_seen.pcp_sum += s.pcp;
+	if (s.free < mem_seen.free_min)
+		mem_seen.free_min = s.free;
+	if (s.pcp > mem_seen.pcp_max)
+		mem_seen.pcp_max = s.pcp;
+	mem_seen.below_min += s.free < s.min;
+	mem_seen.boosted += s.boost > 0;
+}
+
+static void mem_report(void)
+{
+	if (!mem_seen.n)
+		return;
+	printf("# memory, %ld samples: free pages mean %ld, least %ld; on per-CPU lists "
+	       "mean %ld, most %ld; below min %ld, watermark boosted %ld\n", mem_seen.n,
+	       mem_seen.free_sum / mem_seen.n, mem_seen.free_min,
+	       mem_seen.pcp_sum / mem_seen.n, mem_seen.pcp_max, mem_seen.below_min,
+	       mem_seen.boosted);
+}
+
 /* whether a worker has not exited yet (asked without reaping it) */
 static bool worker_running(pid_t pid)
 {
@@ -2618,6 +2687,7 @@ static void watch_workers(const pid_t *pids)
 			running |= worker_running(pids[k]);
 		if (!running)
 			return;
+		mem_note();
 		if (tick % 10)
 			continue;
 		for (k = 0; k < NR_WORKERS; k++) {
@@ -2763,6 +2833,7 @@ int main(int argc, char **argv)
 		injected = fault_phases();
 	else
 		watch_workers(pids);
+	mem_report();
 	for (k = 0; k < NR_WORKERS; k++) {
 		if (!pids[k])
 			continue;
