@@ -2595,9 +2595,10 @@ static void report_no_round(const pid_t *pids, int k)
  * Free memory as the workers see it, sampled once a second while they run:
  * the buddy allocator's free pages, the pages on the per-CPU lists (free,
  * but only to the CPU that holds them), the min watermark and the
- * watermark boost (included in the min).  Summed over the populated zones.  A small guest
- * that runs out of memory does so with free pages on the per-CPU lists;
- * this shows how close each kernel runs to that, not only when it kills.
+ * watermark boost (included in the min).  Summed over the populated
+ * zones.  A small guest that runs out of memory does so with free pages on
+ * the per-CPU lists; this shows how close each kernel runs to that, not
+ * only when it kills.
  */
 struct mem_sample {
 	long free, pcp, min, boost;
