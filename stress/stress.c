@@ -28,7 +28,8 @@
  *   compact   compact_memory and every nodeN/compact, compaction_proactiveness
  *             and the THP knobs (enabled, defrag) flipped
  *   frag      fragments free memory: fills it in 4 KiB pages down to an
- *             eighth of MemTotal (for a third of the time left at most),
+ *             eighth of MemTotal and 4 MiB (a quarter below 256 MiB; per-CPU
+ *             lists counted as free; a third of the time left at most),
  *             keeps one page in 8 of every 2 MiB,
  *             holds the layout a few seconds (THP faults then have to
  *             compact directly, or with defrag=defer wake kswapd, which
@@ -1133,6 +1134,79 @@ static void run_pin(size_t bytes)
 	sweep(&r);
 }
 
+/**
+ * struct zone_view - one populated zone as /proc/zoneinfo shows it, in pages.
+ * @node:      its node.
+ * @start_pfn: its first frame.
+ * @spanned:   how many frames it spans, holes included.
+ * @free:      free pages in the buddy allocator ("pages free"), those in
+ *             CMA pageblocks included.
+ * @cma_free:  of those, the ones in CMA pageblocks (nr_free_cma).
+ * @pcp:       pages on the per-CPU lists (every pageset's "count:"): free,
+ *             but only to the CPU that holds them, and not in MemFree.
+ * @min:       the min watermark, the watermark boost included (zoneinfo
+ *             prints min_wmark_pages()): below it only the allocator's
+ *             reserves are left.
+ * @boost:     the watermark boost.
+ */
+struct zone_view {
+	int node;
+	long start_pfn, spanned, free, cma_free, pcp, min, boost;
+};
+
+#define MAX_ZONES	64
+
+/*
+ * Every populated zone of /proc/zoneinfo, at most MAX_ZONES, into @zv.
+ * A zone's block begins "Node N, zone NAME"; only a populated zone's ends
+ * with "start_pfn:", which is where it is taken.  Return: how many.
+ */
+static int read_zones(struct zone_view *zv)
+{
+	struct zone_view z = { 0 };
+	char line[256];
+	int n = 0;
+	long v;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return 0;
+	while (n < MAX_ZONES && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone", &z.node) == 1) {
+			z = (struct zone_view){ .node = z.node };
+		} else if (sscanf(line, " pages free %ld", &v) == 1) {
+			z.free = v;
+		} else if (sscanf(line, " boost %ld", &v) == 1) {
+			z.boost = v;
+		} else if (sscanf(line, " min %ld", &v) == 1) {
+			z.min = v;
+		} else if (sscanf(line, " spanned %ld", &v) == 1) {
+			z.spanned = v;
+		} else if (sscanf(line, " nr_free_cma %ld", &v) == 1) {
+			z.cma_free = v;
+		} else if (sscanf(line, " count: %ld", &v) == 1) {
+			z.pcp += v;
+		} else if (sscanf(line, " start_pfn: %ld", &v) == 1) {
+			z.start_pfn = v;
+			zv[n++] = z;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* Free memory in kB, the per-CPU lists' pages counted: what MemFree misses */
+static long free_with_pcp_kb(void)
+{
+	struct zone_view zv[MAX_ZONES];
+	long pages = 0;
+	int i, n = read_zones(zv);
+
+	for (i = 0; i < n; i++)
+		pages += zv[i].free + zv[i].pcp;
+	return pages * (long)(PAGE / 1024);
+}
+
 /* Free 2 MiB blocks in /proc/buddyinfo (an order-10 block counts two). */
 static long free_blocks(void)
 {
@@ -1196,11 +1270,34 @@ static void frag_fill_chunk(char *p, bool split)
 		fail("%s: %s", SPLIT_THP, strerror(-err));
 }
 
+/*
+ * Room frag leaves above its floor for the watermark boosts of the
+ * allocations that fall back into another migratetype's pageblock: each
+ * raises the zone's watermarks by a pageblock (2 MiB) until kswapd has run.
+ * With no swap and no file pages there is nothing to reclaim, and an
+ * allocation that finds free memory under the boosted min retries reclaim
+ * and calls the oom-killer (traced on the 64 MiB machine, 2026-11-30: min
+ * 623 -> 1,135 pages with 951 free, a worker killed 0.46 s later).
+ */
+#define FRAG_BOOST_ROOM_KB	4096
+
+/*
+ * frag's floor of free memory, per-CPU lists counted (free_with_pcp_kb():
+ * MemFree does not count them, and how many pages they hold differs from
+ * kernel to kernel and from moment to moment): an eighth of MemTotal, a
+ * quarter below 256 MiB, and FRAG_BOOST_ROOM_KB.
+ */
+static long frag_floor_kb(void)
+{
+	long total_kb = stat_field("/proc/meminfo", "MemTotal:");
+
+	return (total_kb < 262144 ? total_kb / 4 : total_kb / 8) + FRAG_BOOST_ROOM_KB;
+}
+
 static void run_frag(void)
 {
 	struct wstats *s = &stats[me];
-	long total_kb = stat_field("/proc/meminfo", "MemTotal:");
-	long floor_kb = total_kb < 262144 ? total_kb / 4 : total_kb / 8;
+	long floor_kb = frag_floor_kb();
 	size_t max = free_kb_start / 2048 + 1, n, c, i, nthp;
 	struct region r;
 	char **thp = calloc(max, sizeof(*thp));
@@ -1240,7 +1337,7 @@ static void run_frag(void)
 
 		fill_end = time(NULL) + (left / 3 > 10 ? left / 3 : 10);
 		for (n = 0; n < max && time_left() && time(NULL) < fill_end; n++) {
-			if (stat_field("/proc/meminfo", "MemFree:") < floor_kb)
+			if (free_with_pcp_kb() < floor_kb)
 				break;
 			r.chunk[n] = map_chunk(&r, n);
 			if (r.chunk[n] == MAP_FAILED) {
@@ -1266,7 +1363,7 @@ static void run_frag(void)
 		 */
 		nthp = free_blocks() * 2 + 16;
 		for (c = 0; c < nthp && c < max && time_left() &&
-		     stat_field("/proc/meminfo", "MemFree:") > floor_kb; c++) {
+		     free_with_pcp_kb() > floor_kb; c++) {
 			thp[c] = map_chunk(&r, 0);
 			if (thp[c] == MAP_FAILED)
 				break;
@@ -1845,59 +1942,27 @@ static long used_pages(int kpf, unsigned long pfn, unsigned long n)
 	return flagged_pages(kpf, pfn, n, 10, false);
 }
 
-/**
- * struct zone_view - one zone of /proc/zoneinfo, in kB.
- * @node:     its node.
- * @free_kb:  free pages outside CMA (pages free less nr_free_cma).
- * @floor_kb: its min watermark with the boost on top: below it only
- *            the allocator's reserves are left, and an allocation that
- *            must stay on the node (MPOL_BIND) calls the oom-killer.
- */
-struct zone_view {
-	int node;
-	long free_kb;
-	long floor_kb;
-};
-
 /*
- * The zone whose span holds @pfn, from /proc/zoneinfo.  Each zone's block
- * begins "Node N, zone NAME" and ends with its start_pfn, after pages
- * free, boost, min, spanned and nr_free_cma.  Return: 0, or -1 if no zone
- * spans @pfn.
+ * The zone whose span holds @pfn, into @z.  Return: 0, or -1 if no zone
+ * spans it.
  */
 static int zone_of_pfn(long pfn, struct zone_view *z)
 {
-	long kb = sysconf(_SC_PAGESIZE) / 1024, v, freep = 0, cma = 0, boost = 0;
-	long min = 0, spanned = 0;
-	char line[256];
-	int node = -1, rc = -1;
-	FILE *f = fopen("/proc/zoneinfo", "r");
+	struct zone_view zv[MAX_ZONES];
+	int i, n = read_zones(zv);
 
-	if (!f)
-		return -1;
-	while (rc && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %d, zone", &node) == 1)
-			freep = cma = boost = min = spanned = 0;
-		else if (sscanf(line, " pages free %ld", &v) == 1)
-			freep = v;
-		else if (sscanf(line, " boost %ld", &v) == 1)
-			boost = v;
-		else if (sscanf(line, " min %ld", &v) == 1)
-			min = v;
-		else if (sscanf(line, " spanned %ld", &v) == 1)
-			spanned = v;
-		else if (sscanf(line, " nr_free_cma %ld", &v) == 1)
-			cma = v;
-		else if (sscanf(line, " start_pfn: %ld", &v) == 1 &&
-			 pfn >= v && pfn < v + spanned) {
-			z->node = node;
-			z->free_kb = (freep - cma) * kb;
-			z->floor_kb = (min + boost) * kb;
-			rc = 0;
+	for (i = 0; i < n; i++)
+		if (pfn >= zv[i].start_pfn && pfn < zv[i].start_pfn + zv[i].spanned) {
+			*z = zv[i];
+			return 0;
 		}
-	}
-	fclose(f);
-	return rc;
+	return -1;
+}
+
+/* kB of @z's free memory outside CMA above its min watermark (boost in it) */
+static long zone_headroom_kb(const struct zone_view *z)
+{
+	return (z->free - z->cma_free - z->min) * (long)(PAGE / 1024);
 }
 
 static volatile sig_atomic_t load_stop;
@@ -1910,7 +1975,7 @@ static void on_term(int sig)
 
 /*
  * Free memory outside CMA that -C's load leaves in the area's zone above
- * the zone's min watermark and boost: what the kernel's own allocations
+ * the zone's min watermark (its boost included): what the kernel's own allocations
  * on that node live on meanwhile.
  */
 #define CMA_LOAD_HEADROOM_KB	4096
@@ -1920,7 +1985,7 @@ static void on_term(int sig)
  * 2 MiB at a time, bound (MPOL_BIND) to the node of the CMA area at
  * @area_pfn, until three quarters of the area are in use, free memory
  * outside CMA is down to MemTotal / 32, or the area's zone has no more
- * than CMA_LOAD_HEADROOM_KB outside CMA above its min watermark and boost
+ * than CMA_LOAD_HEADROOM_KB outside CMA above its min watermark
  * (the allocator serves a movable allocation from CMA once CMA holds over
  * half of the zone's free memory: so only a nearly full zone puts user
  * pages there).  Bound to that node, the fill leaves the other nodes'
@@ -1957,7 +2022,7 @@ static void cma_load(int ready, long area_pfn)
 		if (cma_free <= cma_kb / 4 ||
 		    stat_field("/proc/meminfo", "MemFree:") - cma_free <= total_kb / 32 ||
 		    zone_of_pfn(area_pfn, &z) ||
-		    z.free_kb <= z.floor_kb + CMA_LOAD_HEADROOM_KB)
+		    zone_headroom_kb(&z) <= CMA_LOAD_HEADROOM_KB)
 			break;
 		madvise(r.chunk[c], CHUNK, MADV_NOHUGEPAGE);
 		for (i = 0; i < CHUNK_PAGES; i++)
@@ -1967,11 +2032,13 @@ static void cma_load(int ready, long area_pfn)
 		munmap(r.chunk[c], CHUNK);
 	r.nchunks = used;
 	if (zone_of_pfn(area_pfn, &z))
-		z.free_kb = z.floor_kb = -1;
+		z = (struct zone_view){ 0 };
 	printf("# cma-load: %zu MiB faulted on node %d; then CmaFree %ld kB of %ld, "
-	       "MemFree %ld kB; the area's zone %ld kB free outside CMA, min + boost %ld kB\n",
+	       "MemFree %ld kB; the area's zone %ld kB free outside CMA above its min "
+	       "(%ld kB, boost %ld kB)\n",
 	       used * 2, z.node, stat_field("/proc/meminfo", "CmaFree:"), cma_kb,
-	       stat_field("/proc/meminfo", "MemFree:"), z.free_kb, z.floor_kb);
+	       stat_field("/proc/meminfo", "MemFree:"), zone_headroom_kb(&z),
+	       z.min * (long)(PAGE / 1024), z.boost * (long)(PAGE / 1024));
 	keep_one_in(&r, 4);
 	if (write(ready, "1", 1) != 1)
 		_exit(2);
@@ -2612,23 +2679,15 @@ static struct {
 static struct mem_sample mem_sample(void)
 {
 	struct mem_sample s = { 0 };
-	char line[256];
-	long v;
-	FILE *f = fopen("/proc/zoneinfo", "r");
+	struct zone_view zv[MAX_ZONES];
+	int i, n = read_zones(zv);
 
-	if (!f)
-		return s;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " pages free %ld", &v) == 1)
-			s.free += v;
-		else if (sscanf(line, " min %ld", &v) == 1)
-			s.min += v;
-		else if (sscanf(line, " boost %ld", &v) == 1)
-			s.boost += v;
-		else if (sscanf(line, " count: %ld", &v) == 1)
-			s.pcp += v;
+	for (i = 0; i < n; i++) {
+		s.free += zv[i].free;
+		s.pcp += zv[i].pcp;
+		s.min += zv[i].min;
+		s.boost += zv[i].boost;
 	}
-	fclose(f);
 	return s;
 }
 
