@@ -69,6 +69,8 @@ TIMEOUT    ?= 900
 # builds (patches/0004); harness/tests/test_kselftest.py fails if the two differ
 SELFTESTS  ?= compaction_test compaction_thp compaction_fragment compaction_integrity compaction_knobs compaction_proactive compaction_suitability compaction_events compaction_kinds compaction_contig compaction_isolated
 INITRAMFS  := $(GUEST)/initramfs.cpio
+# the same without the selftests and bench programs (make stress's odd machines)
+INITRAMFS_STRESS := $(GUEST)/initramfs-stress.cpio
 
 PACKAGES := build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils file \
 	    patch git python3 ccache qemu-system-x86 busybox-static rsync
@@ -139,6 +141,7 @@ initramfs: deps selftests $(GUEST)/bench/oracle $(GUEST)/bench/workload $(GUEST)
 	@cp bench/guest-bench $(GUEST)/bench/
 	@cp stress/list stress/faults stress/kill stress/cma $(GUEST)/stress/
 	@harness/mkinitramfs.sh $(INITRAMFS) $(GUEST) $(GUEST)/selftests $(GUEST)/bench $(GUEST)/stress
+	@harness/mkinitramfs.sh $(INITRAMFS_STRESS) $(GUEST) - - $(GUEST)/stress
 
 BOOT = harness/boot.sh -k $(BZIMAGE) -i $(INITRAMFS) -m $(MEM) -c $(CPUS) -n $(NUMA) -t $(TIMEOUT)
 
@@ -218,7 +221,8 @@ clean:
 
 # for scripts: where the build of FLAVOUR puts things
 vars:
-	@echo kernel=$(BZIMAGE) initrd=$(INITRAMFS) kunit=$(KUNIT_DIR) selftest_list=$(GUEST)/selftests/list
+	@echo kernel=$(BZIMAGE) initrd=$(INITRAMFS) kunit=$(KUNIT_DIR) selftest_list=$(GUEST)/selftests/list \
+	  stress_initrd=$(INITRAMFS_STRESS)
 
 distclean:
 	rm -rf $(RESULTS) $(CACHE)
