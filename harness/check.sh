@@ -84,6 +84,7 @@ stamp "done; results in $run"
 python3 - "$run" "$debug" "$mutants" <<'PY'
 import glob, json, os, sys
 tot = {'passed': 0, 'failed': 0, 'skipped': 0}
+lost = []
 expected = ['host', 'guest-test'] + (['guest-debug'] if sys.argv[2] == '1' else []) + ['patches']
 expected += ['mutants'] if sys.argv[3] == '1' else []
 for name in expected:
@@ -97,6 +98,10 @@ for name in expected:
     print(f"check: {name:12} passed {c['passed']:4}  failed {c['failed']:3}  skipped {c['skipped']:3}")
     for k in tot:
         tot[k] += c[k]
+    lost += [(name, p) for p in c.get('problems', [])]
+# a CI log may keep only its tail: repeat what failed, one line each
+for name, p in lost[:20]:
+    print(f'check: {name}: ' + p.split('\n')[0][:160])
 print(f"{tot['passed']} passed, {tot['failed']} failed, {tot['skipped']} skipped")
 sys.exit(1 if tot['failed'] else 0)
 PY

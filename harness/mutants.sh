@@ -56,6 +56,7 @@ export KUNIT_DIR=$kunit
 kunit_ours=(-O "$top/mm/tests")
 ours=("${kunit_ours[@]}" -E "$selftest_list")
 caught=0 survived=0 broken=0
+lost=()	# the names of mutants that survived or broke, for the last line
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
@@ -67,12 +68,12 @@ for name in "${names[@]}"; do
 	rsync -a --exclude .git --exclude results ./ "$copy/"
 	if ! patch -p1 -s -d "$copy" < "$patch"; then
 		echo "mutants: $name: the patch does not apply"
-		broken=$((broken + 1))
+		broken=$((broken + 1)) lost+=("$name")
 		continue
 	fi
 	if ! make -s -C "$copy" kernel FLAVOUR=test > "$out/mutant-$name.build" 2>&1; then
 		echo "mutants: $name: does not build (see $out/mutant-$name.build)"
-		broken=$((broken + 1))
+		broken=$((broken + 1)) lost+=("$name")
 		continue
 	fi
 	# what the guest runs: all of make check's guest, or what Runs: names
@@ -86,7 +87,7 @@ for name in "${names[@]}"; do
 		     harness.only="$runs_names")
 		[ "$runs_mode" = check ] || run+=(cma=64M brd.rd_size=65536) ;;
 	*)	echo "mutants: $name: unknown Runs: $runs_mode"
-		broken=$((broken + 1))
+		broken=$((broken + 1)) lost+=("$name")
 		continue ;;
 	esac
 	if harness/boot.sh -k "$kernel" -i "$initrd" -l "$out/mutant-$name.log" \
@@ -94,7 +95,7 @@ for name in "${names[@]}"; do
 		-n "${NUMA:-2}" -t "${MUTANT_TIMEOUT:-400}" -W "${run[@]}" \
 		> "$out/mutant-$name.judge" 2>&1; then
 		echo "mutants: $name: SURVIVED - every test passed on the broken engine"
-		survived=$((survived + 1))
+		survived=$((survived + 1)) lost+=("$name")
 	else
 		want=$(sed -n 's/^Caught-by: //p' "$patch" | head -n 1)
 		if [ -n "$want" ] && grep -aEq -- "$want" "$out/mutant-$name.judge"; then
@@ -102,7 +103,7 @@ for name in "${names[@]}"; do
 			caught=$((caught + 1))
 		else
 			echo "mutants: $name: failed, but not by the test meant to catch it (\"$want\"):"
-			survived=$((survived + 1))
+			survived=$((survived + 1)) lost+=("$name")
 		fi
 		grep -a '^results: FAIL: ' "$out/mutant-$name.judge" | head -n 3 | cut -c1-200 | sed 's/^/    /'
 	fi
@@ -112,7 +113,10 @@ echo "mutants: rebuilding the test kernel from the checkout"
 make -s kernel FLAVOUR=test > "$out/mutants-restore.build" 2>&1 || {
 	echo "mutants: the test kernel does not build again"; broken=$((broken + 1)); }
 
-printf '{"passed": %d, "failed": %d, "skipped": 0}\n' "$caught" $((survived + broken)) \
-	> "$out/mutants.json"
-echo "mutants: $caught caught, $survived survived, $broken broken"
+python3 -c 'import json, sys
+json.dump({"passed": int(sys.argv[2]), "failed": len(sys.argv) - 3, "skipped": 0,
+	   "problems": ["mutant %s was not caught" % n for n in sys.argv[3:]]},
+	  open(sys.argv[1], "w"))' "$out/mutants.json" "$caught" "${lost[@]}"
+# a CI log may keep only its tail: the last line names what was lost
+echo "mutants: $caught caught, $survived survived, $broken broken${lost[*]:+ (${lost[*]})}"
 [ $((survived + broken)) -eq 0 ]
