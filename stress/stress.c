@@ -1195,16 +1195,40 @@ static int read_zones(struct zone_view *zv)
 	return n;
 }
 
+/*
+ * Free memory as the workers see it, sampled once a second while they run:
+ * the buddy allocator's free pages, the pages on the per-CPU lists (free,
+ * but only to the CPU that holds them), the min watermark and the
+ * watermark boost (included in the min).  Summed over the populated
+ * zones.  A small guest that runs out of memory does so with free pages on
+ * the per-CPU lists; this shows how close each kernel runs to that, not
+ * only when it kills.
+ */
+struct mem_sample {
+	long free, pcp, min, boost;
+};
+
+static struct mem_sample mem_sample(void)
+{
+	struct mem_sample s = { 0 };
+	struct zone_view zv[MAX_ZONES];
+	int i, n = read_zones(zv);
+
+	for (i = 0; i < n; i++) {
+		s.free += zv[i].free;
+		s.pcp += zv[i].pcp;
+		s.min += zv[i].min;
+		s.boost += zv[i].boost;
+	}
+	return s;
+}
+
 /* Free memory in kB, the per-CPU lists' pages counted: what MemFree misses */
 static long free_with_pcp_kb(void)
 {
-	struct zone_view zv[MAX_ZONES];
-	long pages = 0;
-	int i, n = read_zones(zv);
+	struct mem_sample s = mem_sample();
 
-	for (i = 0; i < n; i++)
-		pages += zv[i].free + zv[i].pcp;
-	return pages * (long)(PAGE / 1024);
+	return (s.free + s.pcp) * (long)(PAGE / 1024);
 }
 
 /* Free 2 MiB blocks in /proc/buddyinfo (an order-10 block counts two). */
@@ -1975,8 +1999,8 @@ static void on_term(int sig)
 
 /*
  * Free memory outside CMA that -C's load leaves in the area's zone above
- * the zone's min watermark (its boost included): what the kernel's own allocations
- * on that node live on meanwhile.
+ * the zone's min watermark (its boost included): what the kernel's own
+ * allocations on that node live on meanwhile.
  */
 #define CMA_LOAD_HEADROOM_KB	4096
 
@@ -2658,38 +2682,10 @@ static void report_no_round(const pid_t *pids, int k)
 	print_stack(pids[k]);
 }
 
-/*
- * Free memory as the workers see it, sampled once a second while they run:
- * the buddy allocator's free pages, the pages on the per-CPU lists (free,
- * but only to the CPU that holds them), the min watermark and the
- * watermark boost (included in the min).  Summed over the populated
- * zones.  A small guest that runs out of memory does so with free pages on
- * the per-CPU lists; this shows how close each kernel runs to that, not
- * only when it kills.
- */
-struct mem_sample {
-	long free, pcp, min, boost;
-};
-
 static struct {
 	long n, free_sum, free_min, pcp_sum, pcp_max;
 	long below_min, boosted;
 } mem_seen = { .free_min = LONG_MAX };
-
-static struct mem_sample mem_sample(void)
-{
-	struct mem_sample s = { 0 };
-	struct zone_view zv[MAX_ZONES];
-	int i, n = read_zones(zv);
-
-	for (i = 0; i < n; i++) {
-		s.free += zv[i].free;
-		s.pcp += zv[i].pcp;
-		s.min += zv[i].min;
-		s.boost += zv[i].boost;
-	}
-	return s;
-}
 
 static void mem_note(void)
 {
