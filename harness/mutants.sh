@@ -32,9 +32,9 @@
 # A mutant not caught is run once more (MUTANT_TRIES, default 2), the first
 # run's files kept as mutant-NAME.try1.*: a guest under TCG on a busy
 # machine can miss a catch that rests on timing, and a catch in either run
-# shows that the tests see the break.  A
-# mutant caught only on a later run is named on a line of its own
-# ("caught only on a second run"): its test is the one to make stricter.
+# shows that the tests see the break.  A mutant caught only on a later run
+# is named on a line of its own ("caught only on a second run"): its test
+# is the one to make stricter.
 # The last line names every mutant lost: a CI log may keep only its tail.
 #
 # The initramfs must exist (make initramfs); mutants change only the kernel.
@@ -138,13 +138,19 @@ for name in "${names[@]}"; do
 done
 
 echo "mutants: rebuilding the test kernel from the checkout"
-make -s kernel FLAVOUR=test > "$out/mutants-restore.build" 2>&1 || {
-	echo "mutants: the test kernel does not build again"; broken=$((broken + 1)); }
+problems=()
+for name in "${lost[@]}"; do
+	problems+=("mutant $name was not caught")
+done
+if ! make -s kernel FLAVOUR=test > "$out/mutants-restore.build" 2>&1; then
+	echo "mutants: the test kernel does not build again"
+	broken=$((broken + 1)) problems+=("the test kernel did not build again")
+fi
 
 python3 -c 'import json, sys
-json.dump({"passed": int(sys.argv[2]), "failed": len(sys.argv) - 3, "skipped": 0,
-	   "problems": ["mutant %s was not caught" % n for n in sys.argv[3:]]},
-	  open(sys.argv[1], "w"))' "$out/mutants.json" "$caught" "${lost[@]}"
+json.dump({"passed": int(sys.argv[2]), "failed": int(sys.argv[3]), "skipped": 0,
+	   "problems": sys.argv[4:]}, open(sys.argv[1], "w"))' \
+	"$out/mutants.json" "$caught" $((survived + broken)) "${problems[@]}"
 # a CI log may keep only its tail: the last line names what was lost
 [ ${#again[@]} -gt 0 ] && echo "mutants: caught only on a second run: ${again[*]}"
 echo "mutants: $caught caught, $survived survived, $broken broken${lost[*]:+ (${lost[*]})}"
