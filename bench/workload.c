@@ -751,7 +751,10 @@ static int print_plan(int argc, char **argv)
  * would not do: the layouts take the pages freed last first, and a kernel
  * with more free blocks left would meet the ones never written (stopping
  * at twice the high watermarks plus 16 MiB left ~18 such blocks: 9 to
- * 17 ms faults).
+ * 17 ms faults).  A THP fault goes down to the low watermarks, below
+ * where this stops, so bench.py also has QEMU back all guest memory at
+ * its start (-mem-prealloc); this step stays, so that the layouts begin
+ * from the same free lists as before.
  */
 static int touch(void)
 {

@@ -163,6 +163,29 @@ class BenchRunsFileTest(unittest.TestCase):
 		self.assertEqual(rec['why'], "boot.sh exit 1: results: KUNIT_DIR must name the kernel tree's "
 				 'tools/testing/kunit')
 
+	def test_guest_memory_is_backed_before_it_boots(self):
+		# every bench boot asks QEMU to back all guest memory at its start:
+		# a THP fault on a block the guest never wrote cost QEMU's host
+		# faults (7 ms against 2.5 ms), on every kernel, and made thp's p99
+		fake = os.path.join(self.dir, 'boot.sh')
+		seen = os.path.join(self.dir, 'args')
+		with open(fake, 'w', encoding='utf-8') as f:
+			f.write(f'printf "%s\\n" "$@" > {seen}\n'
+				'while [ "$1" != -l ]; do shift; done\n'
+				'printf "BENCH status ok\\nHARNESS_DONE\\n" > "$2"\n')
+		args = argparse.Namespace(out=self.dir, initrd='initrd', cpus=2, timeout=60)
+		os.makedirs(os.path.join(self.dir, 'logs'))
+		saved, bench.BOOT = bench.BOOT, fake
+		try:
+			rec = bench.run_one(args, 'ours', 'bzImage', 'thp', 'thp', '2G', 1)
+		finally:
+			bench.BOOT = saved
+		self.assertTrue(rec['ok'])
+		with open(seen, encoding='utf-8') as f:
+			argv = f.read().split('\n')
+		qemu = [argv[i + 1] for i, a in enumerate(argv[:argv.index('--')]) if a == '-X']
+		self.assertIn('-mem-prealloc', ' '.join(qemu).split())
+
 	def test_mixed_unmovable_is_a_workload(self):
 		self.assertEqual(bench.WORKLOADS['mixed-unmovable'], [('mixed-unmovable', '2G')])
 
