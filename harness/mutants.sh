@@ -30,7 +30,8 @@
 # pages no longer hangs a later selftest until the time limit.
 #
 # A mutant not caught is run once more (MUTANT_TRIES, default 2), the first
-# run's files kept as mutant-NAME.try1.*: a guest under TCG on a busy
+# run's files kept as mutant-NAME.try1.* (QEMU's output as
+# mutant-NAME.try1.log.qemu): a guest under TCG on a busy
 # machine can miss a catch that rests on timing, and a catch in either run
 # shows that the tests see the break.  A mutant caught only on a later run
 # is named on a line of its own ("caught only on a second run"): its test
@@ -128,6 +129,9 @@ for name in "${names[@]}"; do
 		for f in "$out/mutant-$name".{log,json,judge}; do
 			[ -e "$f" ] && mv "$f" "${f%.*}.try$try.${f##*.}"
 		done
+		# QEMU's own output, beside the console log boot.sh writes
+		f=$out/mutant-$name.log.qemu
+		[ -e "$f" ] && mv "$f" "$out/mutant-$name.try$try.log.qemu"
 	done
 	case $verdict in
 	caught*)
