@@ -2682,9 +2682,72 @@ static void report_no_round(const pid_t *pids, int k)
 	print_stack(pids[k]);
 }
 
+/*
+ * Where the memory was at the sample with the fewest free pages, read from
+ * /proc/vmstat right after /proc/zoneinfo, in pages: the LRU lists (anon,
+ * file, unevictable), slab, page tables, kernel stacks, pages isolated for
+ * migration, and huge pages mapped (THPs); @other is what the zones manage
+ * less all of these and the free and per-CPU pages: kernel allocations no
+ * counter names (pipe and socket buffers, vmalloc, page_owner's stacks)
+ * and free pages a compaction run holds as targets.  Two kernels under
+ * the same load differ at their lowest moments in one of these.
+ */
+static const char *const where_keys[] = {
+	"nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file",
+	"nr_unevictable", "nr_slab_reclaimable", "nr_slab_unreclaimable",
+	"nr_page_table_pages", "nr_kernel_stack", "nr_isolated_anon",
+	"nr_isolated_file", "nr_anon_transparent_hugepages", "nr_shmem",
+};
+
+enum { MW_IANON, MW_AANON, MW_IFILE, MW_AFILE, MW_UNEV, MW_SLAB_R, MW_SLAB_U, MW_PT,
+       MW_KSTACK_KB, MW_ISO_A, MW_ISO_F, MW_THP, MW_SHMEM, NR_MW };
+
+struct mem_where {
+	long v[NR_MW];
+	long managed;
+};
+
+/* One pass over /proc/vmstat for every key of where_keys; -1 if missing. */
+static void mem_where_read(struct mem_where *w)
+{
+	char line[256];
+	size_t k, len;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	for (k = 0; k < NR_MW; k++)
+		w->v[k] = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		for (k = 0; k < NR_MW; k++) {
+			len = strlen(where_keys[k]);
+			if (!strncmp(line, where_keys[k], len) && line[len] == ' ')
+				w->v[k] = strtol(line + len, NULL, 10);
+		}
+	fclose(f);
+}
+
+/* The zones' managed pages, summed ("managed" in /proc/zoneinfo). */
+static long managed_pages(void)
+{
+	char line[256];
+	long v, n = 0;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " managed %ld", &v) == 1)
+			n += v;
+	fclose(f);
+	return n;
+}
+
 static struct {
 	long n, free_sum, free_min, pcp_sum, pcp_max;
 	long below_min, boosted;
+	struct mem_sample least;
+	struct mem_where where;
 } mem_seen = { .free_min = LONG_MAX };
 
 static void mem_note(void)
@@ -2694,12 +2757,37 @@ static void mem_note(void)
 	mem_seen.n++;
 	mem_seen.free_sum += s.free;
 	mem_seen.pcp_sum += s.pcp;
-	if (s.free < mem_seen.free_min)
+	if (s.free < mem_seen.free_min) {
 		mem_seen.free_min = s.free;
+		mem_seen.least = s;
+		mem_where_read(&mem_seen.where);
+		mem_seen.where.managed = managed_pages();
+	}
 	if (s.pcp > mem_seen.pcp_max)
 		mem_seen.pcp_max = s.pcp;
 	mem_seen.below_min += s.free < s.min;
 	mem_seen.boosted += s.boost > 0;
+}
+
+/* The sample with the fewest free pages, and where the rest was then. */
+static void mem_report_least(void)
+{
+	const long *v = mem_seen.where.v;
+	long anon = v[MW_IANON] + v[MW_AANON], file = v[MW_IFILE] + v[MW_AFILE];
+	long slab = v[MW_SLAB_R] + v[MW_SLAB_U], kstack = v[MW_KSTACK_KB] / (PAGE / 1024);
+	long iso = v[MW_ISO_A] + v[MW_ISO_F], other;
+	size_t k;
+
+	for (k = 0; k < NR_MW; k++)
+		if (v[k] < 0)
+			return;
+	other = mem_seen.where.managed - mem_seen.least.free - mem_seen.least.pcp - anon -
+		file - v[MW_UNEV] - slab - v[MW_PT] - kstack - iso;
+	printf("# memory at its least: free %ld, per-CPU %ld, min %ld; anon %ld (shmem %ld, "
+	       "THPs %ld), file %ld, unevictable %ld, slab %ld, page tables %ld, kernel "
+	       "stacks %ld, isolated %ld, other %ld, of %ld managed\n", mem_seen.least.free,
+	       mem_seen.least.pcp, mem_seen.least.min, anon, v[MW_SHMEM], v[MW_THP], file,
+	       v[MW_UNEV], slab, v[MW_PT], kstack, iso, other, mem_seen.where.managed);
 }
 
 static void mem_report(void)
@@ -2711,6 +2799,7 @@ static void mem_report(void)
 	       mem_seen.free_sum / mem_seen.n, mem_seen.free_min,
 	       mem_seen.pcp_sum / mem_seen.n, mem_seen.pcp_max, mem_seen.below_min,
 	       mem_seen.boosted);
+	mem_report_least();
 }
 
 /* whether a worker has not exited yet (asked without reaping it) */
