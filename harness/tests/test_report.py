@@ -245,6 +245,26 @@ class ReportFastpathTest(unittest.TestCase):
 		self.assertEqual(rows[('fastpath', '2M faults huge')][0], '96 ±? (n=1)')
 
 
+class ReportThpTest(unittest.TestCase):
+	def test_huge_faults_alone(self):
+		# stock gives up on 5 faults of 8 (a 4 KiB fallback: 0.1 ms), ours
+		# on none: over every fault stock's median is the lower, over the
+		# faults served huge ours' is
+		runs = []
+		for kernel, faults in (('stock', [(4000, 1)] * 3 + [(100, 0)] * 5),
+				       ('ours', [(3000, 1)] * 8)):
+			r = run(kernel, 1, 3, label='thp')
+			r['faults'] = [[us * 1000, h] for us, h in faults]
+			runs.append(r)
+		p, rows, _ = report(runs)
+		self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+		self.assertEqual(rows[('thp', 'fault p50 us')], ['100 ±? (n=1)', '3000 ±? (n=1)', '30.00'])
+		self.assertEqual(rows[('thp', 'huge fault p50 us')],
+				 ['4000 ±? (n=1)', '3000 ±? (n=1)', '0.7500'])
+		self.assertEqual(rows[('thp', 'huge fault p99 us')][0], '4000 ±? (n=1)')
+		self.assertEqual(rows[('thp', 'THP success')][0], '0.3750 ±? (n=1)')
+
+
 class ReportLateTest(unittest.TestCase):
 	def test_unmovable_blocks_before_and_late(self):
 		# before: 0 U + 1 X block, 1 unmovable page; late: 3 U + 2 X
