@@ -142,22 +142,27 @@ class BenchRunsFileTest(unittest.TestCase):
 		with open(path, encoding='utf-8') as f:
 			self.assertEqual(f.read(), '{"run": "old"}\n')
 
-	def test_boot_failure_is_named(self):
-		# the guest said "status ok", but boot.sh failed (here: results.py
-		# could not judge the log): the run fails with boot.sh's reason
+	def run_fake_boot(self, kernel, workload, before='', after=''):
+		"""bench.run_one() with a boot.sh that runs @before, writes a guest
+		log saying "status ok", then runs @after."""
 		fake = os.path.join(self.dir, 'boot.sh')
 		with open(fake, 'w', encoding='utf-8') as f:
-			f.write('while [ "$1" != -l ]; do shift; done\n'
-				'printf "BENCH status ok\\nHARNESS_DONE\\n" > "$2"\n'
-				'echo "results: KUNIT_DIR must name the kernel tree\'s tools/testing/kunit"\n'
-				'exit 1\n')
+			f.write(before + 'while [ "$1" != -l ]; do shift; done\n'
+				'printf "BENCH status ok\\nHARNESS_DONE\\n" > "$2"\n' + after)
 		args = argparse.Namespace(out=self.dir, initrd='initrd', cpus=2, timeout=60)
 		os.makedirs(os.path.join(self.dir, 'logs'))
 		saved, bench.BOOT = bench.BOOT, fake
 		try:
-			rec = bench.run_one(args, 'stock', 'bzImage', 'holes', 'holes', '2G', 1)
+			return bench.run_one(args, kernel, 'bzImage', workload, workload, '2G', 1)
 		finally:
 			bench.BOOT = saved
+
+	def test_boot_failure_is_named(self):
+		# the guest said "status ok", but boot.sh failed (here: results.py
+		# could not judge the log): the run fails with boot.sh's reason
+		rec = self.run_fake_boot('stock', 'holes', after=(
+			'echo "results: KUNIT_DIR must name the kernel tree\'s tools/testing/kunit"\n'
+			'exit 1\n'))
 		self.assertEqual(rec['status'], 'ok')
 		self.assertFalse(rec['ok'])
 		self.assertEqual(rec['why'], "boot.sh exit 1: results: KUNIT_DIR must name the kernel tree's "
@@ -167,19 +172,8 @@ class BenchRunsFileTest(unittest.TestCase):
 		# every bench boot asks QEMU to back all guest memory at its start:
 		# a THP fault on a block the guest never wrote cost QEMU's host
 		# faults (7 ms against 2.5 ms), on every kernel, and made thp's p99
-		fake = os.path.join(self.dir, 'boot.sh')
 		seen = os.path.join(self.dir, 'args')
-		with open(fake, 'w', encoding='utf-8') as f:
-			f.write(f'printf "%s\\n" "$@" > {seen}\n'
-				'while [ "$1" != -l ]; do shift; done\n'
-				'printf "BENCH status ok\\nHARNESS_DONE\\n" > "$2"\n')
-		args = argparse.Namespace(out=self.dir, initrd='initrd', cpus=2, timeout=60)
-		os.makedirs(os.path.join(self.dir, 'logs'))
-		saved, bench.BOOT = bench.BOOT, fake
-		try:
-			rec = bench.run_one(args, 'ours', 'bzImage', 'thp', 'thp', '2G', 1)
-		finally:
-			bench.BOOT = saved
+		rec = self.run_fake_boot('ours', 'thp', before=f'printf "%s\\n" "$@" > {seen}\n')
 		self.assertTrue(rec['ok'])
 		with open(seen, encoding='utf-8') as f:
 			argv = f.read().split('\n')
