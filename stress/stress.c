@@ -1148,10 +1148,11 @@ static void run_pin(size_t bytes)
  *             prints min_wmark_pages()): below it only the allocator's
  *             reserves are left.
  * @boost:     the watermark boost.
+ * @managed:   the pages the buddy allocator manages ("managed").
  */
 struct zone_view {
 	int node;
-	long start_pfn, spanned, free, cma_free, pcp, min, boost;
+	long start_pfn, spanned, free, cma_free, pcp, min, boost, managed;
 };
 
 #define MAX_ZONES	64
@@ -1182,6 +1183,8 @@ static int read_zones(struct zone_view *zv)
 			z.min = v;
 		} else if (sscanf(line, " spanned %ld", &v) == 1) {
 			z.spanned = v;
+		} else if (sscanf(line, " managed %ld", &v) == 1) {
+			z.managed = v;
 		} else if (sscanf(line, " nr_free_cma %ld", &v) == 1) {
 			z.cma_free = v;
 		} else if (sscanf(line, " count: %ld", &v) == 1) {
@@ -1205,7 +1208,7 @@ static int read_zones(struct zone_view *zv)
  * only when it kills.
  */
 struct mem_sample {
-	long free, pcp, min, boost;
+	long free, pcp, min, boost, managed;
 };
 
 static struct mem_sample mem_sample(void)
@@ -1219,6 +1222,7 @@ static struct mem_sample mem_sample(void)
 		s.pcp += zv[i].pcp;
 		s.min += zv[i].min;
 		s.boost += zv[i].boost;
+		s.managed += zv[i].managed;
 	}
 	return s;
 }
@@ -2704,7 +2708,6 @@ enum { MW_IANON, MW_AANON, MW_IFILE, MW_AFILE, MW_UNEV, MW_SLAB_R, MW_SLAB_U, MW
 
 struct mem_where {
 	long v[NR_MW];
-	long managed;
 };
 
 /* One pass over /proc/vmstat for every key of where_keys; -1 if missing. */
@@ -2727,28 +2730,12 @@ static void mem_where_read(struct mem_where *w)
 	fclose(f);
 }
 
-/* The zones' managed pages, summed ("managed" in /proc/zoneinfo). */
-static long managed_pages(void)
-{
-	char line[256];
-	long v, n = 0;
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " managed %ld", &v) == 1)
-			n += v;
-	fclose(f);
-	return n;
-}
-
 static struct {
-	long n, free_sum, free_min, pcp_sum, pcp_max;
+	long n, free_sum, pcp_sum, pcp_max;
 	long below_min, boosted;
-	struct mem_sample least;
-	struct mem_where where;
-} mem_seen = { .free_min = LONG_MAX };
+	struct mem_sample least;	/* the sample with the fewest free pages */
+	struct mem_where where;		/* /proc/vmstat right after it */
+} mem_seen = { .least.free = LONG_MAX };
 
 static void mem_note(void)
 {
@@ -2757,11 +2744,9 @@ static void mem_note(void)
 	mem_seen.n++;
 	mem_seen.free_sum += s.free;
 	mem_seen.pcp_sum += s.pcp;
-	if (s.free < mem_seen.free_min) {
-		mem_seen.free_min = s.free;
+	if (s.free < mem_seen.least.free) {
 		mem_seen.least = s;
 		mem_where_read(&mem_seen.where);
-		mem_seen.where.managed = managed_pages();
 	}
 	if (s.pcp > mem_seen.pcp_max)
 		mem_seen.pcp_max = s.pcp;
@@ -2781,13 +2766,13 @@ static void mem_report_least(void)
 	for (k = 0; k < NR_MW; k++)
 		if (v[k] < 0)
 			return;
-	other = mem_seen.where.managed - mem_seen.least.free - mem_seen.least.pcp - anon -
+	other = mem_seen.least.managed - mem_seen.least.free - mem_seen.least.pcp - anon -
 		file - v[MW_UNEV] - slab - v[MW_PT] - kstack - iso;
 	printf("# memory at its least: free %ld, per-CPU %ld, min %ld; anon %ld (shmem %ld, "
 	       "THPs %ld), file %ld, unevictable %ld, slab %ld, page tables %ld, kernel "
 	       "stacks %ld, isolated %ld, other %ld, of %ld managed\n", mem_seen.least.free,
 	       mem_seen.least.pcp, mem_seen.least.min, anon, v[MW_SHMEM], v[MW_THP], file,
-	       v[MW_UNEV], slab, v[MW_PT], kstack, iso, other, mem_seen.where.managed);
+	       v[MW_UNEV], slab, v[MW_PT], kstack, iso, other, mem_seen.least.managed);
 }
 
 static void mem_report(void)
@@ -2796,7 +2781,7 @@ static void mem_report(void)
 		return;
 	printf("# memory, %ld samples: free pages mean %ld, least %ld; on per-CPU lists "
 	       "mean %ld, most %ld; below min %ld, watermark boosted %ld\n", mem_seen.n,
-	       mem_seen.free_sum / mem_seen.n, mem_seen.free_min,
+	       mem_seen.free_sum / mem_seen.n, mem_seen.least.free,
 	       mem_seen.pcp_sum / mem_seen.n, mem_seen.pcp_max, mem_seen.below_min,
 	       mem_seen.boosted);
 	mem_report_least();
