@@ -126,12 +126,10 @@ for name in "${names[@]}"; do
 		case $verdict in caught*) break ;; esac
 		[ "$try" -lt "$tries" ] || break
 		# keep the run that was not caught beside the next one
-		for f in "$out/mutant-$name".{log,json,judge}; do
-			[ -e "$f" ] && mv "$f" "${f%.*}.try$try.${f##*.}"
+		for x in log json judge log.qemu; do
+			f=$out/mutant-$name.$x
+			[ -e "$f" ] && mv "$f" "$out/mutant-$name.try$try.$x"
 		done
-		# QEMU's own output, beside the console log boot.sh writes
-		f=$out/mutant-$name.log.qemu
-		[ -e "$f" ] && mv "$f" "$out/mutant-$name.try$try.log.qemu"
 	done
 	case $verdict in
 	caught*)
