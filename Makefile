@@ -80,7 +80,7 @@ $(error FLAVOUR must be test, stock, debug, stock-debug, kcsan, numa or matrix-N
 endif
 
 .PHONY: help deps base tree kernel config headers selftests initramfs \
-	run shell check stress mutants detectors bench matrix patches vars clean distclean FORCE
+	run shell check stress mutants detectors bench bench-layout matrix patches vars clean distclean FORCE
 
 help:
 	@echo 'make run        build our kernel, boot it and show compaction at work'
@@ -88,6 +88,7 @@ help:
 	@echo 'make stress     minutes of mixed load on the debug kernel (STRESS_MINUTES, FLAVOUR=kcsan|stock-debug)'
 	@echo 'make shell      boot our kernel to an interactive BusyBox shell'
 	@echo 'make bench      stock against ours on the compaction workloads (WORKLOAD=thp for one)'
+	@echo 'make bench-layout  the fast paths of stock, stock with its code moved, and ours'
 	@echo 'make mutants    each broken engine in harness/mutants must fail the tests'
 	@echo 'make detectors  KASAN, lockdep and KCSAN each catch a bug planted on purpose'
 	@echo 'make matrix     build our tree with each of configs/matrix/*.config (COMPACTION=n, ...)'
@@ -213,6 +214,14 @@ bench: deps
 	@mkdir -p $(RESULTS) && ln -sfn $(abspath $(BENCH_OUT)) $(RESULTS)/bench-latest
 	python3 bench/report.py $(BENCH_OUT) --base stock --new ours
 
+# Code layout alone, on the fast paths: stock rebuilt with nops appended to
+# mm/compaction.c (nothing else changes) beside stock and ours.
+LAYOUT_RUNS ?= 4
+bench-layout: deps
+	@$(MAKE) -s kernel FLAVOUR=test
+	@$(MAKE) -s initramfs
+	bench/layout-control.sh $(RESULTS)/bench-layout-$(BENCH_STAMP) $(LAYOUT_RUNS)
+
 patches: tree
 	@harness/mkpatches.sh $(BASE_TREE) $(OUR_TREE) $(TOP) $(RESULTS)/patches
 
@@ -222,7 +231,7 @@ clean:
 # for scripts: where the build of FLAVOUR puts things
 vars:
 	@echo kernel=$(BZIMAGE) initrd=$(INITRAMFS) kunit=$(KUNIT_DIR) selftest_list=$(GUEST)/selftests/list \
-	  stress_initrd=$(INITRAMFS_STRESS)
+	  stress_initrd=$(INITRAMFS_STRESS) base=$(BASE_TREE)
 
 distclean:
 	rm -rf $(RESULTS) $(CACHE)
