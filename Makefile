@@ -214,8 +214,9 @@ bench: deps
 	@mkdir -p $(RESULTS) && ln -sfn $(abspath $(BENCH_OUT)) $(RESULTS)/bench-latest
 	python3 bench/report.py $(BENCH_OUT) --base stock --new ours
 
-# Code layout alone, on the fast paths: stock rebuilt with nops appended to
-# mm/compaction.c (nothing else changes) beside stock and ours.
+# Code layout alone, on the fast paths: stock rebuilt with a never-called
+# function of nops compiled into mm/compaction.o (nothing else changes; the
+# base tree is not touched) beside stock and ours.
 LAYOUT_RUNS ?= 4
 bench-layout: deps
 	@$(MAKE) -s kernel FLAVOUR=test
@@ -231,7 +232,7 @@ clean:
 # for scripts: where the build of FLAVOUR puts things
 vars:
 	@echo kernel=$(BZIMAGE) initrd=$(INITRAMFS) kunit=$(KUNIT_DIR) selftest_list=$(GUEST)/selftests/list \
-	  stress_initrd=$(INITRAMFS_STRESS) base=$(BASE_TREE)
+	  stress_initrd=$(INITRAMFS_STRESS)
 
 distclean:
 	rm -rf $(RESULTS) $(CACHE)
