@@ -47,11 +47,17 @@ eval "$(make -s --no-print-directory vars FLAVOUR=stock)"
 stock_bz=$kernel
 eval "$(make -s --no-print-directory vars FLAVOUR=test)"
 export KUNIT_DIR=$kunit
-vmlinux=$(dirname "$stock_bz")/../../../vmlinux
+vmlinux_of() { echo "$(dirname "$1")/../../../vmlinux"; }
+vmlinux=$(vmlinux_of "$stock_bz")
 mkdir -p "$out/kernels"
 
 # (not grep -q: it would leave nm a broken pipe, an error under pipefail)
 has_pad() { nm "$vmlinux" | grep layout_pad_fn > /dev/null; }
+# where the unmap path (free_unref_folios) landed in the kernel of bzImage $2
+say_where() {
+	echo "layout-control: $1: free_unref_folios at" \
+		"$(nm "$(vmlinux_of "$2")" | awk '$3 == "free_unref_folios" {print $1}')"
+}
 build_stock() {	# NAME [MAKE-ARG...]
 	local name=$1
 	shift
@@ -82,16 +88,15 @@ for pad in "${pads[@]}"; do
 		"$pad" > "$h"
 	padded=1
 	build_stock "pad$pad" "CFLAGS_compaction.o=-include $h"
-	has_pad
-	echo "layout-control: pad $pad: free_unref_folios at" \
-		"$(nm "$vmlinux" | awk '$3 == "free_unref_folios" {print $1}')"
+	has_pad || { echo "layout-control: pad $pad is not in the kernel" >&2; exit 1; }
+	say_where "pad $pad" "$stock_bz"
 	cp "$stock_bz" "$out/kernels/pad$pad"
 	kernels+=(--kernel "pad$pad=$out/kernels/pad$pad")
 done
 plain_stock
 padded=0
-echo "layout-control: stock: free_unref_folios at" \
-	"$(nm "$vmlinux" | awk '$3 == "free_unref_folios" {print $1}')"
+say_where stock "$stock_bz"
+say_where ours "$kernel"
 cp "$stock_bz" "$out/kernels/stock"
 cp "$kernel" "$out/kernels/ours"
 kernels+=(--kernel "ours=$out/kernels/ours")
