@@ -212,6 +212,7 @@ class BuildTest(unittest.TestCase):
 STAND_IN = '#!/bin/sh\necho "stand-in {name}"\nexit {rc}\n'
 FAKE_MEMINFO = 'MemTotal: 1048576 kB\nHugePages_Free: 128\nHugepagesize: 2048 kB\n'
 SANDBOX = """set -e
+mount --make-rprivate /proc
 mount -t tmpfs harness /proc/sys
 mkdir /proc/sys/vm /proc/sys/kernel
 for f in vm/nr_hugepages vm/overcommit_memory kernel/shmmax kernel/shmall; do
@@ -245,7 +246,11 @@ class RunVmtestsTest(unittest.TestCase):
 			meminfo = os.path.join(d, 'meminfo')
 			with open(meminfo, 'w', encoding='utf-8') as f:
 				f.write(FAKE_MEMINFO)
-			p = subprocess.run(['unshare', '--mount', '--propagation', 'private',
+			# The new mount namespace keeps the propagation of "/" (in
+			# a chroot "/" is no mount point, and unshare's default
+			# --propagation private fails there); SANDBOX makes /proc,
+			# under which it mounts, private before it mounts anything.
+			p = subprocess.run(['unshare', '--mount', '--propagation', 'unchanged',
 					    'bash', '-c', SANDBOX, 'sandbox', meminfo],
 					   capture_output=True, text=True, check=False, cwd=d, timeout=120)
 		finally:
