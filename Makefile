@@ -97,7 +97,7 @@ help:
 	@echo 'make clean      drop build dirs, our tree and $(RESULTS); keep the download'
 	@echo 'make distclean  drop the whole cache ($(CACHE))'
 	@echo 'knobs: FLAVOUR MEM CPUS NUMA TIMEOUT JOBS BASE_VERSION BASE_SHA256 CACHE'
-	@echo '       STRESS_MINUTES STRESS_SEED STRESS_CPUS STRESS_MEM'
+	@echo '       STRESS_MINUTES STRESS_SEED STRESS_CPUS STRESS_MEM STRESS_ODD STRESS_ODD_MACHINES'
 
 deps:
 	@harness/deps.sh $(PACKAGES)

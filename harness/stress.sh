@@ -14,7 +14,8 @@
 # program adds and onlines itself, a 64 MiB CMA area, a 64 MiB RAM disk;
 # page_owner=on debug_pagealloc=on panic_on_warn=1 (not with KCSAN, below).
 #
-# Then the odd machines, unless STRESS_ODD=0: only the stress program (its
+# Then the odd machines (STRESS_ODD_MACHINES, default all three; none with
+# STRESS_ODD=0): only the stress program (its
 # idle compaction first, then the workers that need no RAM disk, CMA area
 # or dimm) for STRESS_ODD_SECONDS (default 60) each, from an initramfs
 # without the selftests and bench programs (the guest keeps its unpacked
@@ -99,10 +100,13 @@ done
 odd_seconds=${STRESS_ODD_SECONDS:-60}
 odd_workers=anon,mlock,shmem,thp,fork,migrate,pin,compact,kalloc,frag
 echo stress > "$run/odd.list"
+# STRESS_ODD_MACHINES: which of them to boot (.ci/run leaves tiny out)
+odd_machines=" ${STRESS_ODD_MACHINES:-tiny holes memoryless} "
 # odd NAME KERNEL MEM NODES [boot.sh options] -- [kernel command line]
 odd() {
 	local name=$1 okernel=$2 omem=$3 nodes=$4
 	shift 4
+	[[ $odd_machines == *" $name "* ]] || { stamp "guest: $name left out (STRESS_ODD_MACHINES)"; return; }
 	runs+=("$name")
 	stamp "guest: $name, $omem, $odd_seconds s of stress ($okernel)"
 	harness/boot.sh -k "$okernel" -i "$stress_initrd" -l "$run/stress-$name.log" \
