@@ -59,6 +59,13 @@ t0=$(date +%s)
 stamp() { echo "stress: [$(( $(date +%s) - t0 ))s] $*"; }
 die() { echo "stress: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
+for m in $(echo ${STRESS_ODD_MACHINES-} | tr , " "); do
+	case $m in
+	tiny|holes|memoryless) ;;
+	*) die "STRESS_ODD_MACHINES: no odd machine '$m' (tiny, holes, memoryless)" ;;
+	esac
+done
+
 stamp "building the $flavour kernel and the guest"
 make -s kernel FLAVOUR="$flavour" || die "the $flavour kernel did not build"
 make -s initramfs || die "the initramfs did not build"
@@ -100,13 +107,15 @@ done
 odd_seconds=${STRESS_ODD_SECONDS:-60}
 odd_workers=anon,mlock,shmem,thp,fork,migrate,pin,compact,kalloc,frag
 echo stress > "$run/odd.list"
-# STRESS_ODD_MACHINES: which of them to boot (.ci/run leaves tiny out)
-odd_machines=" ${STRESS_ODD_MACHINES:-tiny holes memoryless} "
+# STRESS_ODD_MACHINES: which of them to boot (.ci/run leaves tiny out;
+# set and empty: none)
+odd_machines=" $(echo ${STRESS_ODD_MACHINES-tiny holes memoryless} | tr ',' ' ') "
+wanted() { [[ $odd_machines == *" $1 "* ]]; }
 # odd NAME KERNEL MEM NODES [boot.sh options] -- [kernel command line]
 odd() {
 	local name=$1 okernel=$2 omem=$3 nodes=$4
 	shift 4
-	[[ $odd_machines == *" $name "* ]] || { stamp "guest: $name left out (STRESS_ODD_MACHINES)"; return; }
+	wanted "$name" || { stamp "guest: $name left out (STRESS_ODD_MACHINES)"; return; }
 	runs+=("$name")
 	stamp "guest: $name, $omem, $odd_seconds s of stress ($okernel)"
 	harness/boot.sh -k "$okernel" -i "$stress_initrd" -l "$run/stress-$name.log" \
@@ -122,12 +131,17 @@ odd() {
 # the odd machines boot our test and numa kernels: not for stock
 [ "$flavour" = stock-debug ] && STRESS_ODD=0
 if [ "${STRESS_ODD:-1}" != 0 ]; then
-	make -s kernel FLAVOUR=test || die "the test kernel did not build"
-	test_kernel=$(make -s --no-print-directory vars FLAVOUR=test | sed -n 's/^kernel=\([^ ]*\).*/\1/p')
+	test_kernel= numa_kernel=
+	if wanted tiny; then
+		make -s kernel FLAVOUR=test || die "the test kernel did not build"
+		test_kernel=$(make -s --no-print-directory vars FLAVOUR=test | sed -n 's/^kernel=\([^ ]*\).*/\1/p')
+	fi
 	odd tiny "$test_kernel" 64M 1 -- harness.stress_free_kb=40000
 	odd holes "$kernel" 1G 1 -- 'memmap=32M$320M' 'memmap=16M$704M' movablecore=256M
-	make -s kernel FLAVOUR=numa || die "the numa kernel did not build"
-	numa_kernel=$(make -s --no-print-directory vars FLAVOUR=numa | sed -n 's/^kernel=\([^ ]*\).*/\1/p')
+	if wanted memoryless; then
+		make -s kernel FLAVOUR=numa || die "the numa kernel did not build"
+		numa_kernel=$(make -s --no-print-directory vars FLAVOUR=numa | sed -n 's/^kernel=\([^ ]*\).*/\1/p')
+	fi
 	# one CPU a socket: two cores of one socket (QEMU's default) on two
 	# nodes share a cache across nodes, which the kernel WARNs about
 	odd memoryless "$numa_kernel" 1G 1 -X "-smp 2,sockets=2,cores=1,threads=1 \

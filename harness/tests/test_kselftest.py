@@ -12,8 +12,8 @@ Makefile and run_vmtests.sh (patches/0004), and mm/tests/.kunitconfig.
   program that Makefile does not know.
 - run_vmtests.sh -t compaction runs compaction_test, then every other
   compaction_* program (not the sources next to them), and reports one that
-  fails or skips.  It runs on stand-in programs in a private mount namespace
-  whose /proc/sys and /proc/meminfo are fakes, because the script writes
+  fails or skips.  It runs on stand-in programs in a mount namespace of its
+  own (its mounts private to it) whose /proc/sys and /proc/meminfo are fakes, because the script writes
   sysctls whatever category it is asked for; it needs root and unshare(1).
 - kunit.py config with mm/tests/.kunitconfig gives a .config with every
   option the file asks for; shown failing on a copy that loses CMA.
@@ -224,6 +224,23 @@ bash ./run_vmtests.sh -t compaction
 """
 
 
+def run_sandboxed(meminfo, cwd):
+	"""SANDBOX in a new mount namespace, every mount private to it.
+
+	unshare's --propagation private remounts "/" private, which fails with
+	EINVAL where "/" is no mount point (a chroot); there the namespace keeps
+	the propagation of "/", and SANDBOX has already made /proc, under which
+	alone it mounts, private before it mounts anything.
+	"""
+	for propagation in ('private', 'unchanged'):
+		p = subprocess.run(['unshare', '--mount', '--propagation', propagation,
+				    'bash', '-c', SANDBOX, 'sandbox', meminfo],
+				   capture_output=True, text=True, check=False, cwd=cwd, timeout=120)
+		if 'cannot change root filesystem propagation' not in p.stderr:
+			break
+	return p
+
+
 @unittest.skipUnless(os.geteuid() == 0 and shutil.which('unshare'), 'needs root and unshare(1)')
 class RunVmtestsTest(unittest.TestCase):
 	def test_compaction_category(self):
@@ -246,13 +263,7 @@ class RunVmtestsTest(unittest.TestCase):
 			meminfo = os.path.join(d, 'meminfo')
 			with open(meminfo, 'w', encoding='utf-8') as f:
 				f.write(FAKE_MEMINFO)
-			# The new mount namespace keeps the propagation of "/" (in
-			# a chroot "/" is no mount point, and unshare's default
-			# --propagation private fails there); SANDBOX makes /proc,
-			# under which it mounts, private before it mounts anything.
-			p = subprocess.run(['unshare', '--mount', '--propagation', 'unchanged',
-					    'bash', '-c', SANDBOX, 'sandbox', meminfo],
-					   capture_output=True, text=True, check=False, cwd=d, timeout=120)
+			p = run_sandboxed(meminfo, d)
 		finally:
 			shutil.rmtree(d)
 		out = p.stdout
